@@ -1,5 +1,20 @@
 import { sql } from 'drizzle-orm';
-import { doublePrecision, integer, interval, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  interval,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Seed 001's token bucket, one row per upstream service. Operators tune it with SQL, e.g.
@@ -14,4 +29,124 @@ export const rateLimitTokens = pgTable('rate_limit_tokens', {
   tokens: doublePrecision('tokens').notNull().default(1000),
   lastRefill: timestamp('last_refill', { withTimezone: true }).notNull().default(sql`now()`),
   pausedUntil: timestamp('paused_until', { withTimezone: true }),
+});
+
+/**
+ * Secrets Backbeat generated for itself when the operator set none (ADMIN_TOKEN, JWT_SECRET) in scaled mode, so
+ * every process on one database shares them. Embedded mode keeps them as files under DATA_DIR instead.
+ */
+export const appSecrets = pgTable('app_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+});
+
+/**
+ * Seed 000's `songs`, keyed by `(source, external_id)` so sources never collide. `artists` keeps the seed's display
+ * string ("A, B"); `artist_names` holds the list. `album_key` groups the songs of one album (source + upstream album id,
+ * or normalised album name + primary artist); the partial unique index makes "one featured song per album" a database
+ * invariant. `metadata` keeps the upstream item as received.
+ */
+export const songs = pgTable(
+  'songs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    source: text('source').notNull(),
+    externalId: text('external_id').notNull(),
+    title: text('title').notNull(),
+    artists: text('artists').notNull(),
+    artistNames: jsonb('artist_names').$type<string[]>().notNull(),
+    album: text('album').notNull(),
+    albumKey: text('album_key').notNull(),
+    albumExternalId: text('album_external_id'),
+    language: text('language').notNull(),
+    releaseDate: date('release_date', { mode: 'string' }),
+    imageUrl: text('image_url'),
+    url: text('url'),
+    durationSeconds: integer('duration_seconds'),
+    kind: text('kind').notNull().default('song'),
+    metadata: jsonb('metadata').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    featured: boolean('featured').notNull().default(false),
+    likes: integer('likes').notNull().default(0),
+    addedAt: timestamp('added_at', { withTimezone: true }).notNull().default(sql`now()`),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [
+    uniqueIndex('songs_source_external_id_key').on(t.source, t.externalId),
+    uniqueIndex('songs_one_featured_per_album').on(t.albumKey).where(sql`${t.featured}`),
+    index('songs_featured_recent_idx').on(t.releaseDate.desc(), t.id.desc()).where(sql`${t.featured}`),
+    index('songs_album_lower_idx').on(sql`lower(${t.album})`),
+  ],
+);
+
+/**
+ * Seed 000's `new_release_events`, plus the event type and the payload pushed to clients. The id is the SSE event id:
+ * only one fetch run writes at a time (see `fetch_runs`), so ids grow in commit order. `notified` turns true once the
+ * event was published on the bus (an outbox: a run publishes what an earlier, crashed run committed but never sent).
+ */
+export const newReleaseEvents = pgTable(
+  'new_release_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    songId: bigint('song_id', { mode: 'number' })
+      .notNull()
+      .references(() => songs.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    payload: jsonb('payload').notNull(),
+    runId: text('run_id'),
+    detectedAt: timestamp('detected_at', { withTimezone: true }).notNull().default(sql`now()`),
+    notified: boolean('notified').notNull().default(false),
+  },
+  (t) => [index('new_release_events_unnotified_idx').on(t.id).where(sql`NOT ${t.notified}`)],
+);
+
+/** Likes by signed-in (or guest) users; `songs.likes` is the count, kept in the same transaction. */
+export const songLikes = pgTable(
+  'song_likes',
+  {
+    songId: bigint('song_id', { mode: 'number' })
+      .notNull()
+      .references(() => songs.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.songId, t.userId] })],
+);
+
+/**
+ * One row per fetch run. At most one run is `running` across all processes (partial unique index); a run whose
+ * `heartbeat_at` went stale (its process died) is marked `abandoned` by the next trigger.
+ */
+export const fetchRuns = pgTable(
+  'fetch_runs',
+  {
+    id: text('id').primaryKey(),
+    status: text('status').notNull(),
+    trigger: text('trigger').notNull(),
+    owner: text('owner').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().default(sql`now()`),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().default(sql`now()`),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    fetched: integer('fetched').notNull().default(0),
+    newSongs: integer('new_songs').notNull().default(0),
+    newAlbums: integer('new_albums').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    rateLimited: boolean('rate_limited').notNull().default(false),
+    errors: jsonb('errors').$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+  },
+  (t) => [
+    uniqueIndex('fetch_runs_one_running').on(sql`(true)`).where(sql`${t.status} = 'running'`),
+    index('fetch_runs_started_idx').on(t.startedAt.desc()),
+  ],
+);
+
+/** Freshness of each upstream source, shown in list responses and /api/health. */
+export const sourceState = pgTable('source_state', {
+  name: text('name').primaryKey(),
+  status: text('status').notNull(),
+  lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+  lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true }),
+  lastError: text('last_error'),
+  lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
 });
