@@ -1,0 +1,298 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeRateLimiter } from '../../test/support/fake-rate-limiter.ts';
+import { createHttpClient, parseRetryAfter, type HttpClientOptions } from './http-client.ts';
+import { RateLimitedError, UpstreamError, UpstreamRateLimitedError } from './upstream-errors.ts';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface Stub {
+  baseUrl: string;
+  hits: { url: string; headers: IncomingHttpHeaders }[];
+  close(): Promise<void>;
+}
+
+const stubs: Stub[] = [];
+afterEach(async () => {
+  await Promise.all(stubs.splice(0).map((s) => s.close()));
+});
+
+/** A local server answering the n-th request with `script[n]` (the last entry repeats). */
+async function startStub(script: Handler[]): Promise<Stub> {
+  const hits: Stub['hits'] = [];
+  const server = createServer((req, res) => {
+    hits.push({ url: req.url ?? '', headers: req.headers });
+    const handler = script[Math.min(hits.length - 1, script.length - 1)];
+    handler?.(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const stub: Stub = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  stubs.push(stub);
+  return stub;
+}
+
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+const raw =
+  (status: number, body: string, contentType = 'text/html'): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': contentType });
+    res.end(body);
+  };
+
+const NOW = Date.parse('2026-01-10T12:00:00Z');
+
+function makeClient(stub: Stub, limiter: FakeRateLimiter, overrides: Partial<HttpClientOptions> = {}) {
+  const sleeps: number[] = [];
+  const client = createHttpClient({
+    service: 'testsvc',
+    baseUrl: stub.baseUrl,
+    userAgent: 'Backbeat-test/1.0 (+https://example.test)',
+    timeoutMs: 2_000,
+    rateLimiter: limiter,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+    now: () => NOW,
+    ...overrides,
+  });
+  return { client, sleeps };
+}
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('createHttpClient', () => {
+  it('retries 5xx with jittered exponential backoff, then returns the JSON body', async () => {
+    const stub = await startStub([json(500, {}), json(503, {}), json(200, { ok: 1 })]);
+    const limiter = new FakeRateLimiter();
+    const { client, sleeps } = makeClient(stub, limiter);
+
+    await expect(client.getJson('/thing')).resolves.toEqual({ ok: 1 });
+    expect(stub.hits).toHaveLength(3);
+    expect(limiter.granted).toBe(3);
+    // random() = 0.5 of 300·2^0 and 300·2^1
+    expect(sleeps).toEqual([150, 300]);
+  });
+
+  it('gives up on 5xx after retries + 1 attempts with a retryable server error', async () => {
+    const stub = await startStub([json(502, { error: 'bad gateway' })]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient(stub, limiter, { retries: 3 });
+
+    const err = await caught(client.getJson('/thing'));
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ kind: 'server', status: 502, attempts: 4, retryable: true, service: 'testsvc' });
+    expect(stub.hits).toHaveLength(4);
+    expect(limiter.granted).toBe(4);
+  });
+
+  it('does not retry a 404 and reports a permanent client error', async () => {
+    const stub = await startStub([json(404, { message: 'nope' })]);
+    const limiter = new FakeRateLimiter();
+    const { client, sleeps } = makeClient(stub, limiter);
+
+    const err = await caught(client.getJson('/missing'));
+    expect(err).toMatchObject({ kind: 'client', status: 404, attempts: 1, retryable: false });
+    expect(stub.hits).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('pauses the service on 429 + Retry-After seconds and does not hammer the upstream', async () => {
+    const stub = await startStub([json(429, { error: 'slow down' }, { 'retry-after': '30' })]);
+    const limiter = new FakeRateLimiter(1000, () => NOW);
+    const { client } = makeClient(stub, limiter);
+
+    const first = await caught(client.getJson('/thing'));
+    expect(first).toBeInstanceOf(UpstreamRateLimitedError);
+    expect(first).toMatchObject({ status: 429, retryAfterMs: 30_000, attempts: 1, retryable: true });
+    expect(limiter.pauses).toEqual([{ service: 'testsvc', until: new Date(NOW + 30_000) }]);
+
+    // The next call is refused by the paused bucket before anything is sent.
+    const second = await caught(client.getJson('/thing'));
+    expect(second).toBeInstanceOf(RateLimitedError);
+    expect(second).toMatchObject({ reason: 'paused', retryAfterMs: 30_000, attempts: 0 });
+    expect(stub.hits).toHaveLength(1);
+  });
+
+  it('reads an HTTP-date Retry-After and caps any Retry-After at the ceiling', async () => {
+    const inTwoMinutes = new Date(NOW + 90_000).toUTCString();
+    const stub = await startStub([
+      json(429, {}, { 'retry-after': inTwoMinutes }),
+      json(429, {}, { 'retry-after': '86400' }),
+      json(429, {}),
+    ]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient(stub, limiter, { maxRetryAfterMs: 600_000 });
+    const call = async (path: string) => {
+      limiter.pausedUntil = null; // each call should reach the server; the pauses are asserted below
+      return caught(client.getJson(path));
+    };
+
+    await expect(call('/a')).resolves.toMatchObject({ retryAfterMs: 90_000 });
+    await expect(call('/b')).resolves.toMatchObject({ retryAfterMs: 600_000 });
+    // No Retry-After at all: wait the ceiling rather than guess low.
+    await expect(call('/c')).resolves.toMatchObject({ retryAfterMs: 600_000 });
+    expect(limiter.pauses.map((p) => p.until.getTime() - NOW)).toEqual([90_000, 600_000, 600_000]);
+    expect(stub.hits).toHaveLength(3);
+  });
+
+  it('sends nothing when the bucket is empty', async () => {
+    const stub = await startStub([json(200, { ok: 1 })]);
+    const limiter = new FakeRateLimiter(0);
+    const { client } = makeClient(stub, limiter);
+
+    const err = await caught(client.getJson('/thing'));
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect(err).toMatchObject({ reason: 'empty', attempts: 0, retryable: true });
+    expect(stub.hits).toHaveLength(0);
+  });
+
+  it('takes a token for every retry and stops when the bucket runs dry mid-retry', async () => {
+    const stub = await startStub([json(500, {})]);
+    const limiter = new FakeRateLimiter(2);
+    const { client } = makeClient(stub, limiter, { retries: 5 });
+
+    const err = await caught(client.getJson('/thing'));
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect(err).toMatchObject({ reason: 'empty', attempts: 2 });
+    expect((err as RateLimitedError).cause).toBeInstanceOf(UpstreamError);
+    expect(stub.hits).toHaveLength(2);
+    expect(limiter.takes.map((t) => t.granted)).toEqual([true, true, false]);
+  });
+
+  it('retries an attempt that times out', async () => {
+    const slow: Handler = (_req, res) => {
+      setTimeout(() => json(200, { slow: true })(_req, res), 1_000).unref();
+    };
+    const stub = await startStub([slow, json(200, { fast: true })]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient(stub, limiter, { timeoutMs: 100 });
+
+    await expect(client.getJson('/thing')).resolves.toEqual({ fast: true });
+    expect(stub.hits).toHaveLength(2);
+    expect(limiter.granted).toBe(2);
+  });
+
+  it('reports a timeout after exhausting retries', async () => {
+    const hang: Handler = () => undefined;
+    const stub = await startStub([hang]);
+    const { client } = makeClient(stub, new FakeRateLimiter(), { timeoutMs: 50, retries: 1 });
+
+    const err = await caught(client.getJson('/thing'));
+    expect(err).toMatchObject({ kind: 'timeout', status: null, attempts: 2, retryable: true });
+    expect(stub.hits).toHaveLength(2);
+  });
+
+  it('retries a dropped connection and reports a network error when it keeps dropping', async () => {
+    const drop: Handler = (req) => req.socket.destroy();
+    const stub = await startStub([drop, drop, json(200, { ok: 1 })]);
+    const { client } = makeClient(stub, new FakeRateLimiter(), { retries: 3 });
+    await expect(client.getJson('/thing')).resolves.toEqual({ ok: 1 });
+    expect(stub.hits).toHaveLength(3);
+
+    const always = await startStub([drop]);
+    const { client: c2 } = makeClient(always, new FakeRateLimiter(), { retries: 1 });
+    await expect(c2.getJson('/thing')).rejects.toMatchObject({ kind: 'network', status: null, attempts: 2 });
+  });
+
+  it.each([
+    ['an HTML page', '<!DOCTYPE html><html><body>Access denied</body></html>', 'HTML page'],
+    ['truncated JSON', '{"count": 2, "data": [', 'not valid JSON'],
+    ['an empty body', '', 'empty body'],
+  ])('treats a 200 with %s as malformed, without retrying', async (_label, body, message) => {
+    const stub = await startStub([raw(200, body)]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient(stub, limiter);
+
+    const err = await caught(client.getJson('/thing'));
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ kind: 'malformed', status: 200, attempts: 1, retryable: true });
+    expect((err as Error).message).toContain(message);
+    expect(stub.hits).toHaveLength(1);
+  });
+
+  it('keeps the base path, merges the query and sends the User-Agent and extra headers', async () => {
+    const stub = await startStub([json(200, [])]);
+    const { client } = makeClient({ ...stub, baseUrl: `${stub.baseUrl}/v3/` }, new FakeRateLimiter());
+
+    await client.getJson('/search?part=snippet', { q: 'a b,c', n: 50 }, { cookie: 'L=hindi' });
+    const hit = stub.hits[0];
+    expect(hit?.url).toBe('/v3/search?part=snippet&q=a+b%2Cc&n=50');
+    expect(hit?.headers['user-agent']).toBe('Backbeat-test/1.0 (+https://example.test)');
+    expect(hit?.headers.accept).toBe('application/json');
+    expect(hit?.headers.cookie).toBe('L=hindi');
+  });
+
+  it('returns text bodies, empty ones included, from getText', async () => {
+    const stub = await startStub([raw(200, 'hello', 'text/plain'), raw(200, '', 'text/plain')]);
+    const { client } = makeClient(stub, new FakeRateLimiter());
+    await expect(client.getText('/a')).resolves.toBe('hello');
+    await expect(client.getText('/b')).resolves.toBe('');
+  });
+
+  it("waits at least a 503's Retry-After before retrying", async () => {
+    const stub = await startStub([json(503, {}, { 'retry-after': '2' }), json(200, { ok: 1 })]);
+    const { client, sleeps } = makeClient(stub, new FakeRateLimiter());
+    await expect(client.getJson('/thing')).resolves.toEqual({ ok: 1 });
+    expect(sleeps).toEqual([2_000]);
+  });
+
+  it('logs upstream_request at debug and failures at warn, without the query string', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const stub = await startStub([json(500, {}), json(200, { ok: 1 })]);
+    const { client } = makeClient(stub, new FakeRateLimiter(), { logger });
+
+    await client.getJson('/thing', { key: 'secret-api-key' });
+    const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.filter((r) => r.event === 'upstream_request').map((r) => [r.level, r.status])).toEqual([
+      [20, 500],
+      [20, 200],
+    ]);
+    expect(records.find((r) => r.event === 'upstream_request_failed')).toMatchObject({
+      level: 40,
+      kind: 'server',
+      willRetry: true,
+    });
+    expect(lines.join('\n')).not.toContain('secret-api-key');
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it.each([
+    [null, null],
+    ['', null],
+    ['soon', null],
+    ['0', 0],
+    ['30', 30_000],
+    ['1.5', 1_500],
+    [new Date(NOW + 45_000).toUTCString(), 45_000],
+    [new Date(NOW - 45_000).toUTCString(), 0],
+  ])('reads %j as %j ms', (header, expected) => {
+    expect(parseRetryAfter(header, NOW)).toBe(expected);
+  });
+});

@@ -1,0 +1,278 @@
+/**
+ * The upstream HTTP client every provider uses.
+ *
+ * Hand-written rather than undici interceptors or p-retry because each attempt, retries included, must first take a
+ * token from OUR shared, table-backed bucket (`RateLimiter`), and every outcome must map to our typed errors
+ * (`upstream-errors.ts`) so jobs can tell "stop, rate limited" from "retry later" from "permanent". Neither library
+ * knows our bucket.
+ *
+ * Outcomes, per attempt:
+ * - no token → nothing is sent; `RateLimitedError` (the bucket's reason and retryAfterMs).
+ * - 2xx → the body (for `getJson`, parsed; a non-JSON or empty body is `UpstreamError` kind `malformed`, NOT
+ *   retried here: in practice it is a WAF/CDN page that an immediate retry would only fetch again for another token;
+ *   the error is `retryable` so the job tries again on its own schedule).
+ * - 429 → `rateLimiter.pause(service, now + Retry-After)` (capped at `maxRetryAfterMs`) and `UpstreamRateLimitedError`,
+ *   NOT retried here: the pause makes every process's next take refuse until then, which is exactly "come back
+ *   later" without holding a job open.
+ * - 5xx, network error, timeout → retried up to `retries` times with exponential backoff and full jitter (a 5xx's
+ *   Retry-After, e.g. MusicBrainz' 503 throttle, is honoured as a minimum delay up to the ceiling), then
+ *   `UpstreamError` kind `server` | `network` | `timeout`.
+ * - other non-2xx → `UpstreamError` kind `client`, no retry.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { RateLimiter } from '../ports/rate-limiter.ts';
+import type { Logger } from './logger.ts';
+import { RateLimitedError, UpstreamError, UpstreamRateLimitedError } from './upstream-errors.ts';
+
+export interface HttpClientOptions {
+  /** Rate-limiter bucket name, also used in logs and errors (e.g. `jiosaavn`). */
+  service: string;
+  /** Origin plus optional path prefix, e.g. `https://www.googleapis.com/youtube/v3`; request paths are appended. */
+  baseUrl: string;
+  /** An honest User-Agent naming Backbeat (several upstreams block generic ones). */
+  userAgent: string;
+  /** Per-attempt deadline covering headers and body. */
+  timeoutMs: number;
+  rateLimiter: RateLimiter;
+  logger?: Logger;
+  /** Retries after the first attempt for transient failures (5xx, network, timeout). Default 3. */
+  retries?: number;
+  /** Backoff for retry n (1-based) is `random() * backoffBaseMs * 2^(n-1)`. Default 300. */
+  backoffBaseMs?: number;
+  /** Ceiling on any wait derived from the upstream (Retry-After) and on backoff. Default 60 000. */
+  maxRetryAfterMs?: number;
+  /** Injected in tests to keep retries instant. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Injected in tests for deterministic jitter; returns [0, 1). */
+  random?: () => number;
+  /** Injected in tests to pin the clock used for Retry-After dates and pause deadlines. */
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+export type QueryParams = Readonly<Record<string, string | number>>;
+export type RequestHeaders = Readonly<Record<string, string>>;
+
+export interface HttpClient {
+  readonly service: string;
+  /**
+   * GET `path` (appended to the base URL, may carry its own query) with `query` added, and parse the body as JSON.
+   * `T` is NOT validated: callers check the shape of what came back. Throws the errors described in the module
+   * comment.
+   */
+  getJson<T = unknown>(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<T>;
+  /** As {@link HttpClient.getJson} but returns the body as text (an empty body is a valid answer here). */
+  getText(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<string>;
+}
+
+/**
+ * Reads a `Retry-After` header (delta-seconds or an HTTP date) as milliseconds from `nowMs`, never negative.
+ * Returns null when the header is missing or unreadable.
+ */
+export function parseRetryAfter(value: string | null, nowMs: number): number | null {
+  if (value === null) return null;
+  const trimmed = value.trim();
+  if (trimmed === '') return null;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, date - nowMs);
+}
+
+type Attempt =
+  | { ok: true; status: number; body: string }
+  | { ok: false; retry: boolean; minDelayMs: number; error: UpstreamError | UpstreamRateLimitedError };
+
+/**
+ * Builds a client bound to one upstream service and its bucket. See the module comment for the retry, rate-limit
+ * and error contract.
+ */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const {
+    service,
+    userAgent,
+    timeoutMs,
+    rateLimiter,
+    logger,
+    retries = 3,
+    backoffBaseMs = 300,
+    maxRetryAfterMs = 60_000,
+    sleep = (ms: number) => delay(ms),
+    random = Math.random,
+    now = Date.now,
+  } = options;
+  const doFetch = options.fetch ?? fetch;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+
+  function buildUrl(path: string, query: QueryParams | undefined): URL {
+    const url = new URL(baseUrl + (path.startsWith('/') ? path : `/${path}`));
+    for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, String(value));
+    return url;
+  }
+
+  async function discardBody(res: Response): Promise<void> {
+    try {
+      await res.body?.cancel();
+    } catch {
+      // The body is unwanted; a failure to cancel it changes nothing for the caller.
+    }
+  }
+
+  async function attemptOnce(url: URL, headers: Headers, attempt: number): Promise<Attempt> {
+    const path = url.pathname;
+    const started = now();
+    const signal = AbortSignal.timeout(timeoutMs);
+    let res: Response;
+    let body: string;
+    try {
+      res = await doFetch(url, { method: 'GET', headers, signal, redirect: 'follow' });
+      if (res.status >= 200 && res.status < 300) {
+        // Read inside the try: a body cut off or stalled past the deadline is a network/timeout failure.
+        body = await res.text();
+      } else {
+        body = '';
+        await discardBody(res);
+      }
+    } catch (err) {
+      const timedOut = signal.aborted || (err instanceof Error && err.name === 'TimeoutError');
+      const kind = timedOut ? 'timeout' : 'network';
+      const message = timedOut
+        ? `${service}: no answer within ${timeoutMs} ms`
+        : `${service}: request failed (${err instanceof Error ? err.message : String(err)})`;
+      return {
+        ok: false,
+        retry: true,
+        minDelayMs: 0,
+        error: new UpstreamError(service, message, { kind, status: null, attempts: attempt, path, cause: err }),
+      };
+    }
+
+    const status = res.status;
+    logger?.debug({ event: 'upstream_request', service, path, status, attempt, durationMs: now() - started });
+
+    if (status >= 200 && status < 300) return { ok: true, status, body };
+
+    if (status === 429) {
+      const retryAfterMs = Math.min(
+        parseRetryAfter(res.headers.get('retry-after'), now()) ?? maxRetryAfterMs,
+        maxRetryAfterMs,
+      );
+      await rateLimiter.pause(service, new Date(now() + retryAfterMs));
+      return {
+        ok: false,
+        retry: false,
+        minDelayMs: 0,
+        error: new UpstreamRateLimitedError(service, { retryAfterMs, attempts: attempt, path }),
+      };
+    }
+
+    if (status >= 500) {
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now());
+      return {
+        ok: false,
+        retry: true,
+        minDelayMs: Math.min(retryAfterMs ?? 0, maxRetryAfterMs),
+        error: new UpstreamError(service, `${service}: upstream answered ${status}`, {
+          kind: 'server',
+          status,
+          attempts: attempt,
+          path,
+        }),
+      };
+    }
+
+    return {
+      ok: false,
+      retry: false,
+      minDelayMs: 0,
+      error: new UpstreamError(service, `${service}: upstream answered ${status}`, {
+        kind: 'client',
+        status,
+        attempts: attempt,
+        path,
+      }),
+    };
+  }
+
+  async function send(
+    path: string,
+    query: QueryParams | undefined,
+    extraHeaders: RequestHeaders | undefined,
+    accept: string,
+  ): Promise<{ status: number; body: string; attempts: number; path: string }> {
+    const url = buildUrl(path, query);
+    const headers = new Headers({ 'user-agent': userAgent, accept });
+    for (const [name, value] of Object.entries(extraHeaders ?? {})) headers.set(name, value);
+
+    let lastFailure: UpstreamError | UpstreamRateLimitedError | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const token = await rateLimiter.take(service);
+      if (!token.granted) {
+        logger?.warn(
+          { event: 'upstream_rate_limited', service, path: url.pathname, reason: token.reason, attempt },
+          'token bucket refused the request; not sent',
+        );
+        throw new RateLimitedError(service, {
+          reason: token.reason,
+          retryAfterMs: token.retryAfterMs,
+          attempts: attempt - 1,
+          cause: lastFailure,
+        });
+      }
+
+      const outcome = await attemptOnce(url, headers, attempt);
+      if (outcome.ok) return { status: outcome.status, body: outcome.body, attempts: attempt, path: url.pathname };
+
+      lastFailure = outcome.error;
+      const willRetry = outcome.retry && attempt <= retries;
+      logger?.warn(
+        {
+          event: 'upstream_request_failed',
+          service,
+          path: url.pathname,
+          kind: outcome.error instanceof UpstreamError ? outcome.error.kind : 'rate_limited',
+          status: outcome.error.status,
+          attempt,
+          willRetry,
+        },
+        outcome.error.message,
+      );
+      if (!willRetry) throw outcome.error;
+
+      const backoff = Math.floor(random() * Math.min(maxRetryAfterMs, backoffBaseMs * 2 ** (attempt - 1)));
+      await sleep(Math.max(backoff, outcome.minDelayMs));
+    }
+  }
+
+  return {
+    service,
+
+    async getJson<T = unknown>(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<T> {
+      const res = await send(path, query, headers, 'application/json');
+      const malformed = (reason: string, cause?: unknown) => {
+        logger?.warn(
+          { event: 'upstream_request_failed', service, path: res.path, kind: 'malformed', status: res.status },
+          reason,
+        );
+        return new UpstreamError(service, `${service}: ${reason}`, {
+          kind: 'malformed',
+          status: res.status,
+          attempts: res.attempts,
+          path: res.path,
+          cause,
+        });
+      };
+      if (res.body.trim() === '') throw malformed('empty body where JSON was expected');
+      try {
+        return JSON.parse(res.body) as T;
+      } catch (err) {
+        const start = res.body.trimStart().slice(0, 1);
+        throw malformed(start === '<' ? 'HTML page where JSON was expected' : 'body is not valid JSON', err);
+      }
+    },
+
+    async getText(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<string> {
+      return (await send(path, query, headers, 'text/plain, */*')).body;
+    },
+  };
+}
