@@ -53,6 +53,16 @@ export interface HttpClientOptions {
 export type QueryParams = Readonly<Record<string, string | number>>;
 export type RequestHeaders = Readonly<Record<string, string>>;
 
+/** A parsed JSON answer with what it took to get it, for callers that raise their own errors on the body. */
+export interface JsonResponse<T> {
+  body: T;
+  status: number;
+  /** Requests sent, retries included (each took a token). */
+  attempts: number;
+  /** Request path without its query string. */
+  path: string;
+}
+
 export interface HttpClient {
   readonly service: string;
   /**
@@ -61,6 +71,8 @@ export interface HttpClient {
    * comment.
    */
   getJson<T = unknown>(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<T>;
+  /** As {@link HttpClient.getJson}, plus the status and attempt count (e.g. to report a block with `attempts`). */
+  getJsonResponse<T = unknown>(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<JsonResponse<T>>;
   /** As {@link HttpClient.getJson} but returns the body as text (an empty body is a valid answer here). */
   getText(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<string>;
 }
@@ -244,35 +256,40 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
+  async function getJsonResponse<T>(
+    path: string,
+    query?: QueryParams,
+    headers?: RequestHeaders,
+  ): Promise<JsonResponse<T>> {
+    const res = await send(path, query, headers, 'application/json');
+    const malformed = (reason: string, cause?: unknown) => {
+      logger?.warn(
+        { event: 'upstream_request_failed', service, path: res.path, kind: 'malformed', status: res.status },
+        reason,
+      );
+      return new UpstreamError(service, `${service}: ${reason}`, {
+        kind: 'malformed',
+        status: res.status,
+        attempts: res.attempts,
+        path: res.path,
+        cause,
+      });
+    };
+    if (res.body.trim() === '') throw malformed('empty body where JSON was expected');
+    try {
+      return { body: JSON.parse(res.body) as T, status: res.status, attempts: res.attempts, path: res.path };
+    } catch (err) {
+      const start = res.body.trimStart().slice(0, 1);
+      throw malformed(start === '<' ? 'HTML page where JSON was expected' : 'body is not valid JSON', err);
+    }
+  }
+
   return {
     service,
-
-    async getJson<T = unknown>(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<T> {
-      const res = await send(path, query, headers, 'application/json');
-      const malformed = (reason: string, cause?: unknown) => {
-        logger?.warn(
-          { event: 'upstream_request_failed', service, path: res.path, kind: 'malformed', status: res.status },
-          reason,
-        );
-        return new UpstreamError(service, `${service}: ${reason}`, {
-          kind: 'malformed',
-          status: res.status,
-          attempts: res.attempts,
-          path: res.path,
-          cause,
-        });
-      };
-      if (res.body.trim() === '') throw malformed('empty body where JSON was expected');
-      try {
-        return JSON.parse(res.body) as T;
-      } catch (err) {
-        const start = res.body.trimStart().slice(0, 1);
-        throw malformed(start === '<' ? 'HTML page where JSON was expected' : 'body is not valid JSON', err);
-      }
-    },
-
-    async getText(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<string> {
-      return (await send(path, query, headers, 'text/plain, */*')).body;
-    },
+    getJsonResponse,
+    getJson: async <T>(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<T> =>
+      (await getJsonResponse<T>(path, query, headers)).body,
+    getText: async (path: string, query?: QueryParams, headers?: RequestHeaders): Promise<string> =>
+      (await send(path, query, headers, 'text/plain, */*')).body,
   };
 }
