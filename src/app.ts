@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from './config.ts';
 import { GuestAuth, adminGuard } from './http/auth.ts';
@@ -48,7 +48,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // The pino instance narrows Fastify's logger generic; the rest of the app only needs the base logger type.
   const base = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // Per-request lines would drown the event log operators grep; the onResponse hook logs at debug instead.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: true,
     return503OnClosing: true,

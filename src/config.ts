@@ -56,6 +56,8 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   readonly releases: {
     readonly fetchCron: string;
+    /** Queue one fetch when a worker starts, so a fresh install has releases without waiting for the schedule. */
+    readonly fetchOnStart: boolean;
     readonly languages: readonly string[];
     readonly pages: number;
     readonly pageSize: number;
@@ -142,6 +144,14 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = value(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
 /** Maps `ml` → `malayalam`; returns undefined for an unknown language. */
 export function languageName(input: string): string | undefined {
   const key = input.trim().toLowerCase();
@@ -214,6 +224,7 @@ export function parseConfig(env: Env): Config {
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 100, 120_000),
     releases: {
       fetchCron: cron(env, 'FETCH_CRON', '*/10 * * * *'),
+      fetchOnStart: boolean(env, 'FETCH_ON_START', true),
       languages: languages(env),
       pages: integer(env, 'RELEASE_PAGES', 2, 1, 50),
       pageSize: integer(env, 'RELEASE_PAGE_SIZE', 50, 1, 100),

@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import type { Config } from './config.ts';
+import { buildApp, type App } from './app.ts';
+import { GuestAuth } from './http/auth.ts';
+import { HealthRegistry, pingCheck } from './http/health.ts';
+import { openDatabase, type DatabaseHandle } from './infra/db.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
+import { Metrics } from './infra/metrics.ts';
+import { resolveSecret, type ResolvedSecret } from './infra/secrets.ts';
+import type { Bus } from './ports/bus.ts';
+import type { Cache } from './ports/cache.ts';
+import { MemoryBus } from './ports/memory/bus.ts';
+import { MemoryCache } from './ports/memory/cache.ts';
+import { MemoryQueue } from './ports/memory/queue.ts';
+import type { Queue } from './ports/queue.ts';
+import type { RateLimiter } from './ports/rate-limiter.ts';
+import { RedisBus } from './ports/redis/bus.ts';
+import { RedisCache } from './ports/redis/cache.ts';
+import { BullMqQueue } from './ports/redis/queue.ts';
+import { SqlRateLimiter } from './ports/sql-rate-limiter.ts';
+import { createReleasesModule, type ReleasesModule } from './releases/module.ts';
+
+/** What a process does: `serve` answers HTTP, `worker` runs jobs, `all` both, `cli` neither (one-off commands). */
+export type Role = 'serve' | 'worker' | 'all' | 'cli';
+
+export interface Container {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly mode: 'embedded' | 'scaled';
+  readonly role: Role;
+  readonly database: DatabaseHandle;
+  readonly cache: Cache;
+  readonly bus: Bus;
+  readonly queue: Queue;
+  readonly rateLimiter: RateLimiter;
+  readonly metrics: Metrics;
+  readonly health: HealthRegistry;
+  readonly adminToken: ResolvedSecret;
+  readonly guestAuth: GuestAuth;
+  readonly releases: ReleasesModule;
+  /** Builds the HTTP app over this container (serve and all roles). */
+  buildApp(): Promise<App>;
+  /** Starts this role's background work: job workers and schedules for `worker`/`all`. */
+  start(): Promise<void>;
+  /** Waits for in-flight jobs and runs, then closes every adapter and the database (unless it was lent to us). */
+  close(): Promise<void>;
+}
+
+export interface ContainerOptions {
+  role: Role;
+  logger?: Logger;
+  /** A database opened (and migrated) by the caller; the container will not close it. Tests share one per file. */
+  database?: DatabaseHandle;
+  clock?: () => Date;
+}
+
+const isWorker = (role: Role) => role === 'worker' || role === 'all';
+
+/**
+ * Wires one process: opens the database (and applies migrations), picks the adapters for the mode (PGlite + memory
+ * when `DATABASE_URL`/`REDIS_URL` are unset; PostgreSQL + Redis when set), resolves generated secrets, and builds each
+ * job's module. Nothing outside this file and the adapters knows which mode runs.
+ */
+export async function createContainer(config: Config, options: ContainerOptions): Promise<Container> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const mode = config.redisUrl ? 'scaled' : 'embedded';
+  const ownsDatabase = !options.database;
+  const database =
+    options.database ??
+    (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') }));
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    if (ownsDatabase) await database.migrate();
+
+    const adapterLogger = logger.child({ component: 'redis' });
+    const redis = config.redisUrl ? { url: config.redisUrl, prefix: config.redisPrefix, logger: adapterLogger } : undefined;
+    const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
+    closers.push(() => cache.close());
+    const bus: Bus = redis ? new RedisBus(redis) : new MemoryBus();
+    closers.push(() => bus.close());
+    const queue: Queue = redis ? new BullMqQueue(redis) : new MemoryQueue({ logger: logger.child({ component: 'queue' }) });
+    closers.push(() => queue.close());
+    const rateLimiter = new SqlRateLimiter({ db: database.db });
+
+    const metrics = new Metrics();
+    const health = new HealthRegistry();
+    health.add(pingCheck('database', true, () => database.ping()));
+    if (redis) {
+      health.add(pingCheck('redis', false, async () => Promise.all([cache.ping(), bus.ping()]).then(() => undefined)));
+    } else {
+      health.add({ name: 'redis', critical: false, run: async () => ({ status: 'disabled', mode: 'embedded' }) });
+    }
+
+    const secretStore =
+      database.kind === 'pglite'
+        ? ({ kind: 'file', dataDir: config.dataDir } as const)
+        : ({ kind: 'database', db: database.db } as const);
+    const adminToken = await resolveSecret({ name: 'admin-token', configured: config.adminToken, store: secretStore });
+    const jwtSecret = await resolveSecret({ name: 'jwt-secret', configured: config.jwtSecret, store: secretStore });
+    const guestAuth = new GuestAuth(jwtSecret.value);
+
+    const clock = options.clock ?? (() => new Date());
+    const releases = createReleasesModule({
+      config,
+      logger,
+      database,
+      bus,
+      queue,
+      rateLimiter,
+      metrics,
+      health,
+      clock,
+      serveHttp: options.role === 'serve' || options.role === 'all',
+    });
+    closers.push(() => releases.close());
+
+    let closed = false;
+    const container: Container = {
+      config,
+      logger,
+      mode,
+      role: options.role,
+      database,
+      cache,
+      bus,
+      queue,
+      rateLimiter,
+      metrics,
+      health,
+      adminToken,
+      guestAuth,
+      releases,
+      buildApp: async () =>
+        buildApp({
+          config,
+          logger,
+          metrics,
+          health,
+          adminToken: adminToken.value,
+          guestAuth,
+          features: [releases.feature],
+          onPreClose: () => releases.closeStreams(),
+        }),
+      start: async () => {
+        await releases.start();
+        if (isWorker(options.role)) {
+          await releases.schedule();
+          await queue.start();
+        }
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        // Reverse order of creation: the module drains its runs before the queue and bus close under it.
+        for (const close of closers.reverse()) {
+          await close().catch((err: unknown) => logger.warn({ event: 'close_failed', err }));
+        }
+        if (ownsDatabase) await database.close();
+      },
+    };
+    return container;
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    if (ownsDatabase) await database.close();
+    throw err;
+  }
+}

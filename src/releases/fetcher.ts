@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { RateLimitedError, UpstreamFailure, UpstreamRateLimitedError } from '../infra/upstream-errors.ts';
+import type { Logger } from '../infra/logger.ts';
+import type { Bus } from '../ports/bus.ts';
+import type { ReleaseEventPayload } from '../ports/events.ts';
+import { albumKey } from './album-key.ts';
+import { fingerprint } from './fingerprint.ts';
+import type { MapResult } from './model.ts';
+import type { EventRow, FeaturedChooser, ReleasesRepository, RunError, RunRow, SongRow, SongWrite } from './repository.ts';
+
+/** One upstream source of new releases (JioSaavn today), already mapped to the domain model. */
+export interface ReleaseSourceAdapter {
+  readonly name: string;
+  fetchPage(request: { language: string; page: number; size: number }): Promise<MapResult & { lastPage: boolean }>;
+}
+
+/** The summary `POST /api/new-releases/fetch`, `GET /api/new-releases/runs/:id` and `backbeat fetch` return. */
+export interface RunSummary {
+  runId: string;
+  status: RunRow['status'];
+  trigger: string;
+  startedAt: string;
+  finishedAt: string | null;
+  fetched: number;
+  newSongs: number;
+  newAlbums: number;
+  updated: number;
+  rateLimited: boolean;
+  errors: RunError[];
+}
+
+export function summarize(run: RunRow): RunSummary {
+  return {
+    runId: run.id,
+    status: run.status,
+    trigger: run.trigger,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt ? run.finishedAt.toISOString() : null,
+    fetched: run.fetched,
+    newSongs: run.newSongs,
+    newAlbums: run.newAlbums,
+    updated: run.updated,
+    rateLimited: run.rateLimited,
+    errors: run.errors,
+  };
+}
+
+export interface FetcherOptions {
+  repository: ReleasesRepository;
+  sources: readonly ReleaseSourceAdapter[];
+  bus: Bus;
+  logger: Logger;
+  languages: readonly string[];
+  pages: number;
+  pageSize: number;
+  choose: FeaturedChooser;
+  /** Builds the pushed/persisted release JSON of a song. */
+  present: (song: SongRow, now: Date) => Record<string, unknown>;
+  clock?: () => Date;
+  /** How often a running run refreshes its lease, and after how long without one it counts as dead. */
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+  onRunFinished?: (run: RunSummary) => void;
+}
+
+export interface TriggerResult {
+  run: RunSummary;
+  /** False when a run was already in flight (in this or another process): `run` is that one. */
+  started: boolean;
+  /** Settles with the final summary of `run` (polls the database when the run belongs to another process). */
+  done: Promise<RunSummary>;
+}
+
+/**
+ * The fetcher job: one run walks every source × language × page under the token bucket, writes each page in one
+ * transaction, and publishes that page's events after commit. At most one run is in flight across all processes
+ * (the `fetch_runs` partial unique index); a trigger during a run gets that run back.
+ */
+export class ReleaseFetcher {
+  readonly #o: Required<Omit<FetcherOptions, 'onRunFinished'>> & Pick<FetcherOptions, 'onRunFinished'>;
+  readonly #owner = `${hostname()}:${process.pid}`;
+  readonly #inFlight = new Map<string, Promise<RunSummary>>();
+
+  constructor(options: FetcherOptions) {
+    this.#o = { clock: () => new Date(), heartbeatMs: 5_000, staleAfterMs: 30_000, ...options };
+  }
+
+  /** Starts a run unless one is in flight; see {@link TriggerResult}. */
+  async trigger(trigger: 'schedule' | 'manual' | 'cli'): Promise<TriggerResult> {
+    const { run, started } = await this.#o.repository.startRun(randomUUID(), trigger, this.#owner, this.#o.staleAfterMs);
+    if (!started) {
+      const local = this.#inFlight.get(run.id);
+      return { run: summarize(run), started: false, done: local ?? this.waitFor(run.id) };
+    }
+    const done = this.#execute(run).finally(() => this.#inFlight.delete(run.id));
+    this.#inFlight.set(run.id, done);
+    return { run: summarize(run), started: true, done };
+  }
+
+  /** The stored summary of a run, or undefined. */
+  async get(runId: string): Promise<RunSummary | undefined> {
+    const run = await this.#o.repository.getRun(runId);
+    return run ? summarize(run) : undefined;
+  }
+
+  /** Resolves when the run is no longer `running` (or after `timeoutMs`, with its current state). */
+  async waitFor(runId: string, timeoutMs = 10 * 60_000): Promise<RunSummary> {
+    const local = this.#inFlight.get(runId);
+    if (local) return local;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await this.#o.repository.getRun(runId);
+      if (!run) throw new Error(`unknown run ${runId}`);
+      if (run.status !== 'running' || Date.now() >= deadline) return summarize(run);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** Resolves when every run this process started has finished (graceful shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  /** Publishes committed events that were never published (their process died after commit), oldest first. */
+  async publishOutbox(): Promise<number> {
+    const pending = await this.#o.repository.unnotifiedEvents();
+    await this.#publish(pending);
+    return pending.length;
+  }
+
+  async #publish(events: readonly EventRow[]): Promise<void> {
+    const sent: number[] = [];
+    try {
+      for (const event of events) {
+        const payload: ReleaseEventPayload = {
+          eventId: event.id,
+          type: event.type,
+          release: event.payload,
+          detectedAt: event.detectedAt.toISOString(),
+        };
+        await this.#o.bus.publish(event.type, payload);
+        sent.push(event.id);
+      }
+    } catch (err) {
+      // The bus is down: the events stay unnotified and the next run publishes them; SSE clients get them on replay.
+      this.#o.logger.warn({ event: 'publish_failed', err: (err as Error).message, pending: events.length - sent.length });
+    }
+    await this.#o.repository.markNotified(sent);
+  }
+
+  async #execute(run: RunRow): Promise<RunSummary> {
+    const { logger, repository } = this.#o;
+    const totals = { fetched: 0, newSongs: 0, newAlbums: 0, updated: 0, rateLimited: false, errors: [] as RunError[] };
+    let pagesOk = 0;
+    const heartbeat = setInterval(() => {
+      repository.heartbeat(run.id).catch((err: unknown) => {
+        logger.warn({ event: 'run_heartbeat_failed', runId: run.id, err: (err as Error).message });
+      });
+    }, this.#o.heartbeatMs);
+    heartbeat.unref();
+    logger.info({ event: 'fetch_run_started', runId: run.id, trigger: run.trigger });
+    try {
+      await this.publishOutbox();
+      for (const source of this.#o.sources) {
+        const outcome = await this.#runSource(source, run.id, totals);
+        pagesOk += outcome.pagesOk;
+        const at = this.#o.clock();
+        if (outcome.error) {
+          await repository.recordSource(source.name, { ok: false, at, error: outcome.error, anySuccess: outcome.pagesOk > 0 });
+        } else {
+          await repository.recordSource(source.name, { ok: true, at });
+        }
+      }
+    } catch (err) {
+      totals.errors.push({ source: 'releases', code: 'internal', message: (err as Error).message });
+      logger.error({ event: 'fetch_run_crashed', runId: run.id, err });
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const problems = totals.errors.length > 0 || totals.rateLimited;
+    const status: RunRow['status'] = !problems ? 'succeeded' : pagesOk > 0 ? 'partial' : 'failed';
+    const finished = await repository.finishRun(run.id, { status, ...totals });
+    const summary = summarize(finished ?? { ...run, status, ...totals, finishedAt: this.#o.clock() });
+    logger.info({ event: 'fetch_run_finished', ...summary });
+    this.#o.onRunFinished?.(summary);
+    return summary;
+  }
+
+  /** Walks one source; stops it cleanly when the bucket is empty or the upstream asked us to wait. */
+  async #runSource(
+    source: ReleaseSourceAdapter,
+    runId: string,
+    totals: { fetched: number; newSongs: number; newAlbums: number; updated: number; rateLimited: boolean; errors: RunError[] },
+  ): Promise<{ pagesOk: number; error?: string }> {
+    const { logger } = this.#o;
+    let pagesOk = 0;
+    let lastError: string | undefined;
+    for (const language of this.#o.languages) {
+      for (let page = 1; page <= this.#o.pages; page++) {
+        logger.info({ event: 'fetch_attempt', source: source.name, language, page });
+        let result: MapResult & { lastPage: boolean };
+        try {
+          result = await source.fetchPage({ language, page, size: this.#o.pageSize });
+        } catch (err) {
+          if (err instanceof RateLimitedError || err instanceof UpstreamRateLimitedError) {
+            totals.rateLimited = true;
+            const retryAfterMs = err.retryAfterMs;
+            logger.warn({ event: 'fetch_rate_limited', source: source.name, language, page, retryAfterMs, reason: err instanceof RateLimitedError ? err.reason : 'upstream_429' });
+            const message = err instanceof RateLimitedError ? `rate limited (${err.reason})` : 'upstream answered 429';
+            totals.errors.push({ source: source.name, language, page, code: 'rate_limited', message });
+            return { pagesOk, error: message };
+          }
+          const code = err instanceof UpstreamFailure && 'kind' in err ? String(err.kind) : 'error';
+          const message = (err as Error).message;
+          logger.warn({ event: 'fetch_failed', source: source.name, language, page, code, err: message });
+          totals.errors.push({ source: source.name, language, page, code, message });
+          lastError = message;
+          break; // the next pages of this language would most likely fail the same way; try the next language
+        }
+        pagesOk++;
+        totals.fetched += result.items.length;
+        for (const skipped of result.skipped) {
+          logger.warn({ event: 'item_skipped', source: source.name, language, page, ...skipped });
+        }
+        await this.#ingest(result, runId, totals);
+        logger.info({ event: 'fetch_success', source: source.name, language, page, count: result.items.length });
+        if (result.lastPage) break;
+      }
+    }
+    return lastError === undefined ? { pagesOk } : { pagesOk, error: lastError };
+  }
+
+  async #ingest(
+    result: MapResult,
+    runId: string,
+    totals: { newSongs: number; newAlbums: number; updated: number },
+  ): Promise<void> {
+    const writes: SongWrite[] = result.items.map((item) => ({
+      source: item.source,
+      externalId: item.externalId,
+      title: item.title,
+      artists: item.artists,
+      album: item.album.name,
+      albumKey: albumKey(item),
+      albumExternalId: item.album.externalId,
+      language: item.language,
+      releaseDate: item.releaseDate,
+      imageUrl: item.imageUrl,
+      url: item.url,
+      durationSeconds: item.durationSeconds,
+      kind: item.kind,
+      metadata: item.raw,
+      fingerprint: fingerprint(item),
+    }));
+    const now = this.#o.clock();
+    const outcome = await this.#o.repository.ingestPage(writes, {
+      runId,
+      now,
+      choose: this.#o.choose,
+      payloadOf: (song) => this.#o.present({ ...song, featured: true }, now),
+    });
+    totals.newSongs += outcome.inserted.length;
+    totals.newAlbums += outcome.newlyFeatured.length;
+    totals.updated += outcome.updated.length;
+    for (const song of outcome.inserted) {
+      this.#o.logger.info({ event: 'new_song_detected', songId: song.id, externalId: song.externalId, title: song.title, album: song.album });
+    }
+    for (const song of outcome.newlyFeatured) {
+      this.#o.logger.info({ event: 'new_album_featured', songId: song.id, externalId: song.externalId, title: song.title, album: song.album, language: song.language });
+    }
+    for (const song of outcome.updated) {
+      this.#o.logger.info({ event: 'release_updated', songId: song.id, externalId: song.externalId, title: song.title, featured: song.featured });
+    }
+    await this.#publish(outcome.events);
+  }
+}

@@ -1,0 +1,165 @@
+import type { Feature } from '../app.ts';
+import type { Config } from '../config.ts';
+import type { HealthRegistry } from '../http/health.ts';
+import { SseHub } from '../http/sse.ts';
+import type { DatabaseHandle } from '../infra/db.ts';
+import type { Logger } from '../infra/logger.ts';
+import type { Metrics } from '../infra/metrics.ts';
+import type { Bus, Unsubscribe } from '../ports/bus.ts';
+import type { Queue } from '../ports/queue.ts';
+import type { RateLimiter } from '../ports/rate-limiter.ts';
+import { JioSaavnClient } from '../providers/jiosaavn/client.ts';
+import { mapNewReleasesPage } from '../providers/jiosaavn/map.ts';
+import { chooseFeatured } from './featured.ts';
+import { ReleaseFetcher, type ReleaseSourceAdapter } from './fetcher.ts';
+import { presentRelease } from './present.ts';
+import { ReleasesRepository, type SongRow } from './repository.ts';
+import { releasesRoutes } from './routes.ts';
+import { ReleasesService } from './service.ts';
+import { ReleaseStream } from './stream.ts';
+
+export const FETCH_JOB = 'releases.fetch';
+
+export interface ReleasesModule {
+  readonly feature: Feature;
+  readonly repository: ReleasesRepository;
+  readonly service: ReleasesService;
+  readonly fetcher: ReleaseFetcher;
+  readonly stream: ReleaseStream;
+  /** Subscribes the SSE hub to the bus (HTTP processes). */
+  start(): Promise<void>;
+  /** Registers the recurring fetch on `FETCH_CRON` and, with `FETCH_ON_START`, one fetch now (worker processes). */
+  schedule(): Promise<void>;
+  /** Ends every SSE stream (before the HTTP server closes). */
+  closeStreams(): Promise<void>;
+  /** Waits for this process's runs, then unsubscribes. */
+  close(): Promise<void>;
+}
+
+export interface ReleasesModuleDeps {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  bus: Bus;
+  queue: Queue;
+  rateLimiter: RateLimiter;
+  metrics: Metrics;
+  health: HealthRegistry;
+  clock: () => Date;
+  serveHttp: boolean;
+}
+
+/** JioSaavn's `content.getAlbums`, fetched then converted. */
+export function jiosaavnSource(client: JioSaavnClient): ReleaseSourceAdapter {
+  return {
+    name: 'jiosaavn',
+    async fetchPage({ language, page, size }) {
+      const raw = await client.getNewReleases({ language, page, size });
+      return { ...mapNewReleasesPage(raw, { language }), lastPage: raw.last_page === true };
+    },
+  };
+}
+
+/** The featured rule of `featured.ts` applied to stored rows: first seen wins, ties by id. */
+export function chooseFeaturedRow(candidates: SongRow[]): SongRow {
+  const winner = chooseFeatured(candidates.map((c) => ({ externalId: c.externalId, firstSeenAt: c.addedAt, position: c.id })));
+  return candidates.find((c) => c.externalId === winner) ?? candidates[0]!;
+}
+
+/** Wires the releases job: repository, provider, fetcher, read service, SSE stream, routes, job and health check. */
+export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
+  const { config, logger, bus, queue, metrics, health, clock } = deps;
+  const log = logger.child({ component: 'releases' });
+  const repository = new ReleasesRepository(deps.database.db);
+  const client = new JioSaavnClient({
+    baseUrl: config.upstreams.jiosaavn,
+    timeoutMs: config.upstreamTimeoutMs,
+    rateLimiter: deps.rateLimiter,
+    logger: log,
+  });
+  const sources = [jiosaavnSource(client)];
+  const service = new ReleasesService({
+    repository,
+    sourceNames: sources.map((s) => s.name),
+    clock,
+    newWindowDays: config.releases.newWindowDays,
+    recentWindowDays: config.releases.recentWindowDays,
+  });
+
+  const runsTotal = metrics.counter('backbeat_fetch_runs_total', 'Finished new-release fetch runs by status', ['status']);
+  const songsTotal = metrics.counter('backbeat_releases_detected_total', 'Songs detected by fetch runs', ['kind']);
+  const fetcher = new ReleaseFetcher({
+    repository,
+    sources,
+    bus,
+    logger: log,
+    languages: config.releases.languages,
+    pages: config.releases.pages,
+    pageSize: config.releases.pageSize,
+    choose: chooseFeaturedRow,
+    present: (song, now) => ({ ...presentRelease(song, now, config.releases.newWindowDays) }),
+    clock,
+    onRunFinished: (run) => {
+      runsTotal.inc({ status: run.status });
+      songsTotal.inc({ kind: 'new_song' }, run.newSongs);
+      songsTotal.inc({ kind: 'new_album' }, run.newAlbums);
+      songsTotal.inc({ kind: 'updated' }, run.updated);
+    },
+  });
+
+  const hub = new SseHub({ heartbeatMs: config.releases.sseHeartbeatMs, retryMs: 3000, logger: log });
+  const stream = new ReleaseStream({ hub, repository, replayLimit: config.releases.sseReplayLimit });
+  metrics.gauge('backbeat_sse_connections', 'Open SSE connections', [], (g) => g.set(hub.size));
+  metrics.gauge('backbeat_sse_dropped_total', 'SSE connections dropped for not keeping up', [], (g) => g.set(hub.stats().dropped));
+
+  health.add({
+    name: 'jiosaavn',
+    critical: false,
+    run: async () => {
+      const [source] = await service.sources();
+      return {
+        status: source?.status === 'degraded' ? 'degraded' : 'ok',
+        state: source?.status ?? 'unknown',
+        lastSuccessAt: source?.lastSuccessAt ?? null,
+        lastError: source?.lastError ?? null,
+      };
+    },
+  });
+
+  queue.define<{ trigger?: string }>(
+    FETCH_JOB,
+    async () => {
+      const { done } = await fetcher.trigger('schedule');
+      await done;
+    },
+    { attempts: 1 },
+  );
+
+  const unsubscribers: Unsubscribe[] = [];
+  return {
+    feature: { name: 'releases', routes: releasesRoutes({ service, fetcher, stream, rateLimiter: deps.rateLimiter, logger: log }) },
+    repository,
+    service,
+    fetcher,
+    stream,
+    start: async () => {
+      if (!deps.serveHttp) return;
+      unsubscribers.push(await bus.subscribe('new_release', (payload) => stream.broadcast(payload)));
+      unsubscribers.push(await bus.subscribe('release_updated', (payload) => stream.broadcast(payload)));
+    },
+    schedule: async () => {
+      await queue.schedule(FETCH_JOB, { cron: config.releases.fetchCron }, { trigger: 'schedule' });
+      if (config.releases.fetchOnStart) {
+        // One id per minute: several workers starting together queue one fetch, not one each.
+        const minute = Math.floor(clock().getTime() / 60_000);
+        await queue.add(FETCH_JOB, { trigger: 'start' }, { jobId: `releases:fetch:start:${minute}` });
+      }
+    },
+    closeStreams: () => hub.close(),
+    close: async () => {
+      await fetcher.drain();
+      for (const unsubscribe of unsubscribers.splice(0)) await unsubscribe().catch(() => undefined);
+      await hub.close();
+    },
+  };
+}
