@@ -58,6 +58,8 @@ export interface Config {
     readonly fetchCron: string;
     /** Queue one fetch when a worker starts, so a fresh install has releases without waiting for the schedule. */
     readonly fetchOnStart: boolean;
+    /** A running fetch whose process stopped refreshing its lease for this long is taken over by the next trigger. */
+    readonly runStaleAfterMs: number;
     readonly languages: readonly string[];
     readonly pages: number;
     readonly pageSize: number;
@@ -225,6 +227,7 @@ export function parseConfig(env: Env): Config {
     releases: {
       fetchCron: cron(env, 'FETCH_CRON', '*/10 * * * *'),
       fetchOnStart: boolean(env, 'FETCH_ON_START', true),
+      runStaleAfterMs: integer(env, 'FETCH_RUN_STALE_MS', 30_000, 1000, 3_600_000),
       languages: languages(env),
       pages: integer(env, 'RELEASE_PAGES', 2, 1, 50),
       pageSize: integer(env, 'RELEASE_PAGE_SIZE', 50, 1, 100),

@@ -97,6 +97,8 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     pages: config.releases.pages,
     pageSize: config.releases.pageSize,
     choose: chooseFeaturedRow,
+    staleAfterMs: config.releases.runStaleAfterMs,
+    heartbeatMs: Math.max(250, Math.floor(config.releases.runStaleAfterMs / 6)),
     present: (song, now) => ({ ...presentRelease(song, now, config.releases.newWindowDays) }),
     clock,
     onRunFinished: (run) => {
