@@ -1,0 +1,105 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'backbeat.mjs');
+const cleanEnv = (extra: Record<string, string>) => {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^(DATABASE_URL|REDIS_URL|ADMIN_TOKEN|JWT_SECRET|PORT|DATA_DIR)$/.test(k)) env[k] = v;
+  }
+  return { ...env, ...extra };
+};
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], { env: cleanEnv(env), encoding: 'utf8', timeout: 60_000 });
+}
+
+/** Starts `backbeat all`, resolves with its stdout once it prints its URL, then stops it with SIGTERM. */
+async function startAndStop(env: Record<string, string>): Promise<{ stdout: string; code: number | null; url: string }> {
+  const child = spawn(process.execPath, [BIN, 'all'], { env: cleanEnv(env) });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', () => undefined);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${stdout}`)), 40_000);
+    const check = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', () => reject(new Error(`exited early:\n${stdout}`)));
+  });
+  const health = await fetch(`${url}/api/health`);
+  expect(health.status).toBe(200);
+  expect(((await health.json()) as { status: string }).status).toBe('ok');
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('exit', (c) => resolve(c));
+    child.kill('SIGTERM');
+  });
+  return { stdout, code, url };
+}
+
+describe('backbeat CLI', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints help for every command', async () => {
+    const top = run(['--help']);
+    expect(top.status).toBe(0);
+    const commands = ['serve', 'worker', 'all', 'migrate', 'sandbox', 'fetch', 'demo'];
+    for (const command of commands) expect(top.stdout).toContain(command);
+    // Each command's own help, in-process (a process per command would only repeat start-up time).
+    const { createProgram } = await import('../src/cli.ts');
+    for (const command of commands) {
+      let out = '';
+      const program = createProgram().exitOverride();
+      program.configureOutput({ writeOut: (s) => (out += s) });
+      for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => (out += s) });
+      await expect(program.parseAsync(['node', 'backbeat', command, '--help'])).rejects.toMatchObject({
+        code: 'commander.helpDisplayed',
+      });
+      expect(out).toContain(`Usage: backbeat ${command}`);
+    }
+  });
+
+  it('stops at start-up with one line naming a bad variable', () => {
+    const result = run(['serve'], { PORT: 'eighty' });
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim()).toBe('backbeat: configuration error: PORT: expected an integer, got "eighty"');
+    const db = run(['migrate'], { DATABASE_URL: 'mysql://localhost/x' });
+    expect(db.status).toBe(78);
+    expect(db.stderr).toContain('DATABASE_URL');
+  });
+
+  it('migrates an embedded database', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backbeat-cli-'));
+    dirs.push(dir);
+    const result = run(['migrate'], { DATA_DIR: dir });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Migrations are up to date.');
+    expect(existsSync(join(dir, 'pglite'))).toBe(true);
+  });
+
+  it('generates an admin token once in embedded mode, prints it once, and shuts down cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backbeat-cli-'));
+    dirs.push(dir);
+    const env = { DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', FETCH_ON_START: 'false', LOG_LEVEL: 'warn' };
+    const first = await startAndStop(env);
+    expect(first.code).toBe(0);
+    const token = readFileSync(join(dir, 'secrets', 'admin-token'), 'utf8').trim();
+    expect(token.length).toBeGreaterThanOrEqual(32);
+    expect(first.stdout).toContain(`ADMIN_TOKEN=${token}`);
+
+    const second = await startAndStop(env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).not.toContain('ADMIN_TOKEN=');
+  });
+});
