@@ -1,0 +1,159 @@
+import { describe, expect } from 'vitest';
+import type { Bus } from '../bus.ts';
+import type { FetchRunEventPayload, ReleaseEventPayload } from '../events.ts';
+import { contractTests, instances, sleep, unique, waitFor, type ContractOptions } from './support.ts';
+
+/**
+ * The written semantics of {@link Bus}, run against every adapter. Two buses from one `create` must reach each other
+ * (two processes on one Redis; two memory buses on one hub). Each test uses its own run ids, so a message left over
+ * from another test is never mistaken for its own.
+ */
+export function runBusContract(options: ContractOptions<Bus>): void {
+  describe(`Bus contract: ${options.name}`, () => {
+    const { test, done } = contractTests(options.skip);
+    const open = instances(options.create, options.cleanup);
+    /** A little longer than any adapter needs to deliver, to show that something was NOT delivered. */
+    const SETTLE_MS = 100;
+
+    test('delivers a published message to a subscriber as a JSON copy', async () => {
+      const bus = await open();
+      const received: FetchRunEventPayload[] = [];
+      await bus.subscribe('fetch_run', (payload) => received.push(payload));
+      const runId = unique('run');
+      const sent = { runId, status: 'running' as const, extra: { when: new Date(0) } };
+      await bus.publish('fetch_run', sent);
+      await waitFor(() => received.length === 1, 'the message');
+      expect(received[0]).not.toBe(sent);
+      // A Date becomes its ISO string: the payload crossed as JSON.
+      expect(received[0]).toEqual({ runId, status: 'running', extra: { when: '1970-01-01T00:00:00.000Z' } });
+    });
+
+    test('delivers messages between two instances', async () => {
+      const [a, b] = [await open(), await open()];
+      const atA: string[] = [];
+      const atB: string[] = [];
+      await a.subscribe('fetch_run', (p) => atA.push(p.runId));
+      await b.subscribe('fetch_run', (p) => atB.push(p.runId));
+      const fromA = unique('from-a');
+      const fromB = unique('from-b');
+      await a.publish('fetch_run', { runId: fromA, status: 'running' });
+      await b.publish('fetch_run', { runId: fromB, status: 'running' });
+      await waitFor(() => atA.length === 2 && atB.length === 2, 'both messages at both buses');
+      expect(atA.sort()).toEqual([fromA, fromB].sort());
+      expect(atB.sort()).toEqual([fromA, fromB].sort());
+    });
+
+    test('keeps publish order from one publisher', async () => {
+      const [publisher, subscriber] = [await open(), await open()];
+      const received: string[] = [];
+      await subscriber.subscribe('fetch_run', (p) => received.push(p.runId));
+      const ids = Array.from({ length: 200 }, (_, i) => `order-${i}`);
+      // Not awaited one by one: order must hold for calls in flight together too.
+      await Promise.all(ids.map((runId) => publisher.publish('fetch_run', { runId, status: 'running' })));
+      await waitFor(() => received.length === ids.length, 'all 200 messages');
+      expect(received).toEqual(ids);
+    });
+
+    test('delivers to every handler exactly once', async () => {
+      const [publisher, subscriber] = [await open(), await open()];
+      const first: string[] = [];
+      const second: string[] = [];
+      await subscriber.subscribe('fetch_run', (p) => first.push(p.runId));
+      await subscriber.subscribe('fetch_run', (p) => second.push(p.runId));
+      for (const runId of ['x1', 'x2', 'x3']) await publisher.publish('fetch_run', { runId, status: 'succeeded' });
+      await waitFor(() => first.length >= 3 && second.length >= 3, 'three messages at each handler');
+      await sleep(SETTLE_MS);
+      expect(first).toEqual(['x1', 'x2', 'x3']);
+      expect(second).toEqual(['x1', 'x2', 'x3']);
+    });
+
+    test('does not deliver other event names', async () => {
+      const [publisher, subscriber] = [await open(), await open()];
+      const runs: string[] = [];
+      const releases: ReleaseEventPayload[] = [];
+      await subscriber.subscribe('fetch_run', (p) => runs.push(p.runId));
+      await subscriber.subscribe('new_release', (p) => releases.push(p));
+      const release: ReleaseEventPayload = {
+        eventId: 7,
+        type: 'new_release',
+        release: { id: 'album-1', title: 'Album' },
+        detectedAt: '2026-01-01T00:00:00.000Z',
+      };
+      await publisher.publish('new_release', release);
+      await waitFor(() => releases.length === 1, 'the new_release message');
+      await sleep(SETTLE_MS);
+      expect(releases).toEqual([release]);
+      expect(runs).toEqual([]);
+    });
+
+    test('stops delivering after unsubscribe resolves', async () => {
+      const [publisher, subscriber] = [await open(), await open()];
+      const kept: string[] = [];
+      const dropped: string[] = [];
+      await subscriber.subscribe('fetch_run', (p) => kept.push(p.runId));
+      const unsubscribe = await subscriber.subscribe('fetch_run', (p) => dropped.push(p.runId));
+      await publisher.publish('fetch_run', { runId: 'before', status: 'running' });
+      await waitFor(() => kept.length === 1 && dropped.length === 1, 'the first message at both handlers');
+      await unsubscribe();
+      await unsubscribe(); // idempotent
+      await publisher.publish('fetch_run', { runId: 'after', status: 'running' });
+      await waitFor(() => kept.length === 2, 'the second message at the handler still subscribed');
+      await sleep(SETTLE_MS);
+      expect(kept).toEqual(['before', 'after']);
+      expect(dropped).toEqual(['before']);
+    });
+
+    test('stops all delivery to a bus once its last handler of a name unsubscribed', async () => {
+      const [publisher, subscriber] = [await open(), await open()];
+      const received: string[] = [];
+      const unsubscribe = await subscriber.subscribe('fetch_run', (p) => received.push(p.runId));
+      await unsubscribe();
+      const witness: string[] = [];
+      await publisher.subscribe('fetch_run', (p) => witness.push(p.runId));
+      await publisher.publish('fetch_run', { runId: 'nobody', status: 'running' });
+      await waitFor(() => witness.length === 1, 'the witness to receive the message');
+      await sleep(SETTLE_MS);
+      expect(received).toEqual([]);
+    });
+
+    test('isolates a throwing handler from the others', async () => {
+      const [publisher, subscriber] = [await open(), await open()];
+      const thrower: string[] = [];
+      const asyncThrower: string[] = [];
+      const healthy: string[] = [];
+      await subscriber.subscribe('fetch_run', (p) => {
+        thrower.push(p.runId);
+        throw new Error('handler failure');
+      });
+      await subscriber.subscribe('fetch_run', (p) => {
+        asyncThrower.push(p.runId);
+        // A handler that returns a rejected promise must not surface as an unhandled rejection either.
+        return Promise.reject(new Error('async handler failure')) as unknown as void;
+      });
+      await subscriber.subscribe('fetch_run', (p) => healthy.push(p.runId));
+      await publisher.publish('fetch_run', { runId: 'one', status: 'failed' });
+      await publisher.publish('fetch_run', { runId: 'two', status: 'failed' });
+      await waitFor(() => healthy.length === 2, 'both messages at the healthy handler');
+      await sleep(SETTLE_MS);
+      expect(healthy).toEqual(['one', 'two']);
+      // The failing handlers keep receiving: one failure does not unsubscribe them.
+      expect(thrower).toEqual(['one', 'two']);
+      expect(asyncThrower).toEqual(['one', 'two']);
+    });
+
+    test('ping resolves while the backend is up', async () => {
+      const bus = await open();
+      await expect(bus.ping()).resolves.toBeUndefined();
+    });
+
+    test('rejects publish and subscribe after close', async () => {
+      const bus = await open();
+      await bus.close();
+      await bus.close(); // idempotent
+      await expect(bus.publish('fetch_run', { runId: 'late', status: 'running' })).rejects.toThrow();
+      await expect(bus.subscribe('fetch_run', () => {})).rejects.toThrow();
+    });
+
+    done();
+  });
+}
