@@ -1,0 +1,381 @@
+import { Cron } from 'croner';
+import type { Logger } from '../../infra/logger.ts';
+import {
+  UnrecoverableJobError,
+  type AddOptions,
+  type JobHandler,
+  type JobOptions,
+  type Queue,
+  type Schedule,
+} from '../queue.ts';
+
+/** Job names are BullMQ queue names too, where `:` is reserved; both adapters accept the same names. */
+const JOB_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+/** Checks a job name the same way in every adapter (TypeError when it is not `[A-Za-z0-9_.-]{1,100}`). */
+export function assertJobName(name: string): void {
+  if (typeof name !== 'string' || !JOB_NAME.test(name)) {
+    throw new TypeError(`job name ${JSON.stringify(name)} must match ${String(JOB_NAME)}`);
+  }
+}
+
+/** Resolved handler options with the port's defaults. */
+export function jobDefaults(options: JobOptions = {}): Required<JobOptions> {
+  const resolved = { attempts: 3, backoffMs: 1000, concurrency: 1, ...options };
+  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) throw new RangeError('attempts must be >= 1');
+  if (!(resolved.backoffMs >= 0)) throw new RangeError('backoffMs must be >= 0');
+  if (!Number.isInteger(resolved.concurrency) || resolved.concurrency < 1) {
+    throw new RangeError('concurrency must be >= 1');
+  }
+  return resolved;
+}
+
+/** Checks a `schedule` argument the same way in every adapter. */
+export function assertSchedule(every: Schedule): void {
+  if ('cron' in every) {
+    if (typeof every.cron !== 'string' || every.cron.trim() === '') throw new TypeError('cron pattern is empty');
+  } else if (!Number.isInteger(every.everyMs) || every.everyMs < 1) {
+    throw new RangeError('everyMs must be a positive integer');
+  }
+}
+
+interface MemoryJob {
+  id: string;
+  name: string;
+  /** The data as JSON: handlers get a copy, as with BullMQ. */
+  json: string;
+  dedupeKey: string | undefined;
+  attempts: number;
+  backoffMs: number;
+  attemptsMade: number;
+  state: 'delayed' | 'waiting' | 'active';
+}
+
+/** What a started {@link MemoryQueue} offers the backend. */
+interface MemoryWorker {
+  /** Free handler slots for `name` in this worker (0 when it has no handler or is closing). */
+  free(name: string): number;
+  /** Runs the handler; resolves with the thrown error, or `undefined` on success. Never rejects. */
+  run(job: MemoryJob): Promise<unknown>;
+}
+
+interface ScheduleEntry {
+  /** The registration's settings as JSON, to recognise a re-registration of the same schedule. */
+  key: string;
+  stop(): void;
+}
+
+/**
+ * The shared state of in-process queues: waiting and delayed jobs, dedupe keys, schedules and counters. Every
+ * {@link MemoryQueue} built on one backend sees the same jobs, the way BullMQ queues on one Redis do: a job added
+ * through one queue is worked by any started queue that defined its name, and a schedule registered through several
+ * queues ticks once. A `MemoryQueue` created without a backend gets its own.
+ *
+ * The state lives while at least one queue on it is open: when the last one closes, schedules and timers stop and
+ * pending jobs are dropped (nothing survives the process in embedded mode; durable state lives in the database).
+ */
+export class MemoryQueueBackend {
+  #seq = 0;
+  #open = 0;
+  readonly #waiting = new Map<string, MemoryJob[]>();
+  readonly #delayTimers = new Map<MemoryJob, NodeJS.Timeout>();
+  readonly #active = new Set<MemoryJob>();
+  readonly #dedupe = new Map<string, MemoryJob>();
+  readonly #finished = new Map<string, { completed: number; failed: number }>();
+  readonly #schedules = new Map<string, ScheduleEntry>();
+  readonly #workers: MemoryWorker[] = [];
+  #nextWorker = 0;
+
+  /** Registers an open queue; the returned function releases it (the last release resets the backend). */
+  open(): () => void {
+    this.#open++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#open === 0) this.#reset();
+    };
+  }
+
+  /** Adds a worker that takes jobs; the returned function removes it. */
+  attach(worker: MemoryWorker): () => void {
+    this.#workers.push(worker);
+    for (const name of this.#waiting.keys()) this.#dispatch(name);
+    return () => {
+      const index = this.#workers.indexOf(worker);
+      if (index >= 0) this.#workers.splice(index, 1);
+    };
+  }
+
+  /** Enqueues a job, or returns the id of the job already holding `jobId` for that name while it is pending. */
+  add(name: string, data: unknown, options: Required<JobOptions>, add: AddOptions = {}): string {
+    return this.#create(name, data, options, add).id;
+  }
+
+  /**
+   * Starts the recurring schedule `name`, or replaces it when its settings differ; registering the same settings
+   * again (every worker process does at start-up) changes nothing. `everyMs` fires once at once, then every interval.
+   */
+  schedule(name: string, every: Schedule, data: unknown, options: Required<JobOptions>): void {
+    const key = JSON.stringify({ every, data, options });
+    if (this.#schedules.get(name)?.key === key) return;
+    this.unschedule(name);
+    let pending: MemoryJob | undefined;
+    // One job per tick, and never a second one while the previous tick's job still waits for a worker
+    // (BullMQ's job schedulers behave the same: the next run is created when the current one starts).
+    const tick = () => {
+      if (pending?.state === 'waiting') return;
+      pending = this.#create(name, data, options, {});
+    };
+    if ('cron' in every) {
+      const cron = new Cron(every.cron, { unref: true }, tick);
+      this.#schedules.set(name, { key, stop: () => cron.stop() });
+    } else {
+      const timer = setInterval(tick, every.everyMs);
+      timer.unref();
+      this.#schedules.set(name, { key, stop: () => clearInterval(timer) });
+      tick();
+    }
+  }
+
+  unschedule(name: string): void {
+    this.#schedules.get(name)?.stop();
+    this.#schedules.delete(name);
+  }
+
+  counts(name: string): { waiting: number; active: number; failed: number; completed: number } {
+    let delayed = 0;
+    for (const job of this.#delayTimers.keys()) if (job.name === name) delayed++;
+    let active = 0;
+    for (const job of this.#active) if (job.name === name) active++;
+    const finished = this.#finished.get(name) ?? { completed: 0, failed: 0 };
+    return { waiting: (this.#waiting.get(name)?.length ?? 0) + delayed, active, ...finished };
+  }
+
+  /** Offers waiting jobs of `name` to workers with a free slot (round robin), e.g. after a handler finished. */
+  wake(name: string): void {
+    this.#dispatch(name);
+  }
+
+  #enqueue(job: MemoryJob, delayMs: number): void {
+    if (delayMs > 0) {
+      job.state = 'delayed';
+      const timer = setTimeout(() => {
+        this.#delayTimers.delete(job);
+        this.#enqueue(job, 0);
+      }, delayMs);
+      this.#delayTimers.set(job, timer);
+      return;
+    }
+    job.state = 'waiting';
+    let list = this.#waiting.get(job.name);
+    if (!list) this.#waiting.set(job.name, (list = []));
+    list.push(job);
+    this.#dispatch(job.name);
+  }
+
+  #create(name: string, data: unknown, options: Required<JobOptions>, add: AddOptions): MemoryJob {
+    const dedupeKey = add.jobId === undefined ? undefined : `${name}\u0000${add.jobId}`;
+    const existing = dedupeKey === undefined ? undefined : this.#dedupe.get(dedupeKey);
+    if (existing) return existing;
+    const json = JSON.stringify(data) as string | undefined;
+    const job: MemoryJob = {
+      id: String(++this.#seq),
+      name,
+      json: json ?? 'null',
+      dedupeKey,
+      attempts: options.attempts,
+      backoffMs: options.backoffMs,
+      attemptsMade: 0,
+      state: 'waiting',
+    };
+    if (dedupeKey !== undefined) this.#dedupe.set(dedupeKey, job);
+    this.#enqueue(job, add.delayMs ?? 0);
+    return job;
+  }
+
+  #dispatch(name: string): void {
+    const list = this.#waiting.get(name);
+    while (list && list.length > 0) {
+      const worker = this.#pickWorker(name);
+      if (!worker) return;
+      const job = list.shift() as MemoryJob;
+      if (list.length === 0) this.#waiting.delete(name);
+      job.state = 'active';
+      job.attemptsMade++;
+      this.#active.add(job);
+      void worker.run(job).then((error) => this.#settle(job, error));
+    }
+  }
+
+  #pickWorker(name: string): MemoryWorker | undefined {
+    const count = this.#workers.length;
+    for (let i = 0; i < count; i++) {
+      const worker = this.#workers[(this.#nextWorker + i) % count] as MemoryWorker;
+      if (worker.free(name) > 0) {
+        this.#nextWorker = (this.#nextWorker + i + 1) % count;
+        return worker;
+      }
+    }
+    return undefined;
+  }
+
+  #settle(job: MemoryJob, error: unknown): void {
+    this.#active.delete(job);
+    if (this.#open === 0) return;
+    if (error !== undefined && !(error instanceof UnrecoverableJobError) && job.attemptsMade < job.attempts) {
+      this.#enqueue(job, job.backoffMs * 2 ** (job.attemptsMade - 1));
+    } else {
+      if (job.dedupeKey !== undefined && this.#dedupe.get(job.dedupeKey) === job) this.#dedupe.delete(job.dedupeKey);
+      let finished = this.#finished.get(job.name);
+      if (!finished) this.#finished.set(job.name, (finished = { completed: 0, failed: 0 }));
+      if (error === undefined) finished.completed++;
+      else finished.failed++;
+    }
+    this.#dispatch(job.name);
+  }
+
+  #reset(): void {
+    for (const entry of this.#schedules.values()) entry.stop();
+    this.#schedules.clear();
+    for (const timer of this.#delayTimers.values()) clearTimeout(timer);
+    this.#delayTimers.clear();
+    this.#waiting.clear();
+    this.#dedupe.clear();
+    this.#active.clear();
+    this.#finished.clear();
+    this.#workers.length = 0;
+  }
+}
+
+interface Definition {
+  handler: JobHandler<unknown>;
+  options: Required<JobOptions>;
+}
+
+export interface MemoryQueueOptions {
+  /** Shared state with other in-process queues (see {@link MemoryQueueBackend}); a private one by default. */
+  backend?: MemoryQueueBackend;
+  /** Receives a warning for each failed attempt. */
+  logger?: Pick<Logger, 'warn'>;
+}
+
+/**
+ * The in-process {@link Queue} for embedded mode. Jobs, dedupe keys, retries (exponential backoff, timers) and
+ * schedules (croner for cron patterns, `setInterval` for `everyMs`, which also fires once when registered, as BullMQ
+ * does) live in a {@link MemoryQueueBackend}. Job data is copied through JSON. Handlers run only after `start()`;
+ * `close()` stops taking jobs and resolves when the running handlers have finished.
+ *
+ * Ids are assigned by the backend ("1", "2", ...); `AddOptions.jobId` is the dedupe key, held while the job waits,
+ * runs or waits for a retry, and released when it completes or fails for good (then the same key enqueues anew).
+ */
+export class MemoryQueue implements Queue {
+  readonly #backend: MemoryQueueBackend;
+  readonly #release: () => void;
+  readonly #logger: Pick<Logger, 'warn'> | undefined;
+  readonly #definitions = new Map<string, Definition>();
+  readonly #running = new Map<string, number>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #detach: (() => void) | undefined;
+  #closed = false;
+
+  constructor(options: MemoryQueueOptions = {}) {
+    this.#backend = options.backend ?? new MemoryQueueBackend();
+    this.#logger = options.logger;
+    this.#release = this.#backend.open();
+  }
+
+  define<T>(name: string, handler: JobHandler<T>, options?: JobOptions): void {
+    this.#assertOpen();
+    assertJobName(name);
+    if (this.#definitions.has(name)) throw new Error(`job "${name}" already has a handler`);
+    this.#definitions.set(name, { handler: handler as JobHandler<unknown>, options: jobDefaults(options) });
+    if (this.#detach) this.#backend.wake(name);
+  }
+
+  async add<T>(name: string, data: T, options: AddOptions = {}): Promise<string> {
+    this.#assertOpen();
+    const definition = this.#definition(name);
+    if (options.delayMs !== undefined && !(options.delayMs >= 0)) throw new RangeError('delayMs must be >= 0');
+    return this.#backend.add(name, data, definition.options, options);
+  }
+
+  async schedule<T>(name: string, every: Schedule, data: T): Promise<void> {
+    this.#assertOpen();
+    const definition = this.#definition(name);
+    assertSchedule(every);
+    this.#backend.schedule(name, every, data, definition.options);
+  }
+
+  async unschedule(name: string): Promise<void> {
+    this.#assertOpen();
+    this.#backend.unschedule(name);
+  }
+
+  async start(): Promise<void> {
+    this.#assertOpen();
+    if (this.#detach) return;
+    this.#detach = this.#backend.attach({
+      free: (name) => this.#free(name),
+      run: (job) => this.#run(job),
+    });
+  }
+
+  async counts(name: string): Promise<{ waiting: number; active: number; failed: number; completed: number }> {
+    return this.#backend.counts(name);
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#detach?.();
+    }
+    await Promise.allSettled([...this.#inFlight]);
+    this.#release();
+  }
+
+  #free(name: string): number {
+    const definition = this.#definitions.get(name);
+    if (!definition || this.#closed) return 0;
+    return definition.options.concurrency - (this.#running.get(name) ?? 0);
+  }
+
+  #run(job: MemoryJob): Promise<unknown> {
+    const definition = this.#definitions.get(job.name) as Definition;
+    this.#running.set(job.name, (this.#running.get(job.name) ?? 0) + 1);
+    const info = { id: job.id, attempt: job.attemptsMade, name: job.name };
+    const run = (async () => {
+      try {
+        await definition.handler(JSON.parse(job.json), info);
+        return undefined;
+      } catch (error) {
+        this.#logger?.warn(
+          { event: 'job_attempt_failed', job: info, err: error instanceof Error ? error.message : String(error) },
+          'job attempt failed',
+        );
+        // The backend tells success from failure by `undefined`; a handler that throws `undefined` still failed.
+        return error ?? new Error('job handler threw undefined');
+      } finally {
+        this.#running.set(job.name, (this.#running.get(job.name) ?? 1) - 1);
+      }
+    })();
+    this.#inFlight.add(run);
+    void run.finally(() => this.#inFlight.delete(run));
+    return run;
+  }
+
+  #definition(name: string): Definition {
+    assertJobName(name);
+    const definition = this.#definitions.get(name);
+    if (!definition) throw new Error(`job "${name}" has no handler defined`);
+    return definition;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('queue closed');
+  }
+}
