@@ -10,7 +10,6 @@ export const ERRORS = {
   BACKBEAT_ERR_FORBIDDEN: { status: 403, message: 'This token may not do that' },
   BACKBEAT_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   BACKBEAT_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
-  BACKBEAT_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   BACKBEAT_ERR_CONFLICT: { status: 409, message: 'Conflict' },
   BACKBEAT_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   BACKBEAT_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
@@ -18,7 +17,6 @@ export const ERRORS = {
   BACKBEAT_ERR_INTERNAL: { status: 500, message: 'Internal server error' },
   BACKBEAT_ERR_UPSTREAM: { status: 502, message: 'An upstream service failed' },
   BACKBEAT_ERR_UNAVAILABLE: { status: 503, message: 'Service unavailable' },
-  BACKBEAT_ERR_TIMEOUT: { status: 504, message: 'Timed out' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
