@@ -15,6 +15,8 @@ const FRESH_HIGHLIGHT_MS = 8_000;
 /** Retry delays after a failed list fetch: 5 s, 10 s, 20 s, ... up to a minute. */
 const RETRY_BASE_MS = 5_000;
 const RETRY_MAX_MS = 60_000;
+/** Latencies above a day (old replayed events) are not meaningful and the server rejects them: omitted. */
+const MAX_REPORTED_LATENCY_MS = 86_400_000;
 /** While the live stream is down, the list is refetched this often. */
 const POLL_WHILE_OFFLINE_MS = 60_000;
 
@@ -142,7 +144,9 @@ export function useReleaseFeed(options: ReleaseFeedOptions = {}): ReleaseFeed {
           event: 'client_new_release_received',
           songId: release.id,
           eventId,
-          ...(Number.isFinite(latency) ? { latencyMs: Math.max(0, latency) } : {}),
+          ...(Number.isFinite(latency) && latency <= MAX_REPORTED_LATENCY_MS
+            ? { latencyMs: Math.max(0, latency) }
+            : {}),
         });
       }
       const known = stateRef.current.items.some((r) => r.id === release.id);
