@@ -110,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const webRoot = deps.webRoot ?? WEB_ROOT;
   if (existsSync(webRoot)) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: false, maxAge: '1h', index: 'index.html' });
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: true, maxAge: '1h', index: 'index.html' });
     // index.html must not be cached: it names the hashed assets of the current build.
     app.addHook('onSend', async (request, reply) => {
       if (request.url === '/' || request.url.startsWith('/index.html')) void reply.header('cache-control', 'no-cache');
