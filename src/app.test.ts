@@ -63,8 +63,12 @@ describe('buildApp', () => {
   it('guards admin routes: 401 without a token, 403 with a wrong one, 200 with the right one', async () => {
     const app = await appWith({ features: [probe] });
     expect((await app.inject({ url: '/api/probe/admin' })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/api/probe/admin', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(403);
-    expect((await app.inject({ url: '/api/probe/admin', headers: { authorization: `Basic ${ADMIN}` } })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/probe/admin', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(
+      403,
+    );
+    expect(
+      (await app.inject({ url: '/api/probe/admin', headers: { authorization: `Basic ${ADMIN}` } })).statusCode,
+    ).toBe(401);
     const ok = await app.inject({ url: '/api/probe/admin', headers: { authorization: `Bearer ${ADMIN}` } });
     expect(ok.statusCode).toBe(200);
     await app.close();
@@ -73,10 +77,14 @@ describe('buildApp', () => {
   it('reports down with 503 when a critical check fails, degraded when another does', async () => {
     const health = new HealthRegistry(200);
     let databaseUp = true;
-    health.add({ name: 'database', critical: true, run: async () => {
-      if (!databaseUp) throw new Error('connection refused');
-      return { status: 'ok' };
-    } });
+    health.add({
+      name: 'database',
+      critical: true,
+      run: async () => {
+        if (!databaseUp) throw new Error('connection refused');
+        return { status: 'ok' };
+      },
+    });
     health.add({ name: 'redis', critical: false, run: () => new Promise(() => undefined) });
     const app = await appWith({ health });
     const degraded = await app.inject({ url: '/api/health' });

@@ -64,7 +64,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     deps.metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500 || route === 'unmatched') return;
-    request.log.debug({ event: 'http_request', method: request.method, route, status: reply.statusCode, ms: reply.elapsedTime });
+    request.log.debug({
+      event: 'http_request',
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      ms: reply.elapsedTime,
+    });
   });
 
   if (deps.onPreClose) {
@@ -110,7 +116,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const webRoot = deps.webRoot ?? WEB_ROOT;
   if (existsSync(webRoot)) {
-    await app.register(fastifyStatic, { root: webRoot, prefix: '/', wildcard: true, maxAge: '1h', index: 'index.html' });
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      prefix: '/',
+      wildcard: true,
+      maxAge: '1h',
+      index: 'index.html',
+    });
     // index.html must not be cached: it names the hashed assets of the current build.
     app.addHook('onSend', async (request, reply) => {
       if (request.url === '/' || request.url.startsWith('/index.html')) void reply.header('cache-control', 'no-cache');
@@ -119,7 +131,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     app.get('/', async (_request, reply) =>
       reply
         .type('text/html')
-        .send('<!doctype html><title>Backbeat</title><p>The web app is not built. Run <code>npm run build:web</code>.</p>'),
+        .send(
+          '<!doctype html><title>Backbeat</title><p>The web app is not built. Run <code>npm run build:web</code>.</p>',
+        ),
     );
   }
 

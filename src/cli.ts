@@ -8,7 +8,7 @@ import { join } from 'node:path';
 /** Prints one line naming the bad variable and exits, instead of a stack trace. */
 function configOrExit(overrides: Record<string, string> = {}): Config {
   try {
-    return loadConfig({ ...process.env, ...overrides } as Record<string, string | undefined>);
+    return loadConfig(process.env, process.cwd(), overrides);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`backbeat: configuration error: ${err.message}\n`);
@@ -33,7 +33,10 @@ function announceSecrets(container: Container): void {
  * Starts a long-running process for `role` and wires graceful shutdown: on SIGTERM/SIGINT the server stops accepting
  * connections, in-flight requests and runs finish (bounded by SHUTDOWN_TIMEOUT_MS), then every connection closes.
  */
-export async function runProcess(role: Exclude<Role, 'cli'>, config: Config): Promise<{ url?: string; stop: () => Promise<void> }> {
+export async function runProcess(
+  role: Exclude<Role, 'cli'>,
+  config: Config,
+): Promise<{ url?: string; stop: () => Promise<void> }> {
   const logger = createLogger(config.logLevel);
   const container = await createContainer(config, { role, logger });
   announceSecrets(container);
@@ -116,7 +119,9 @@ export function createProgram(): Command {
       const config = configOrExit();
       const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') });
       try {
-        process.stdout.write(`Applying migrations to ${db.kind === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL'}…\n`);
+        process.stdout.write(
+          `Applying migrations to ${db.kind === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL'}…\n`,
+        );
         await db.migrate();
         process.stdout.write('Migrations are up to date.\n');
       } finally {
@@ -133,7 +138,9 @@ export function createProgram(): Command {
       const container = await createContainer(config, { role: 'cli', logger });
       try {
         const { run, started, done } = await container.releases.fetcher.trigger('cli');
-        process.stderr.write(started ? `Run ${run.runId} started…\n` : `Run ${run.runId} was already in flight; waiting for it…\n`);
+        process.stderr.write(
+          started ? `Run ${run.runId} started…\n` : `Run ${run.runId} was already in flight; waiting for it…\n`,
+        );
         const summary = await done;
         printSummary(summary);
         process.exitCode = summary.status === 'failed' ? 1 : 0;

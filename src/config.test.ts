@@ -62,7 +62,9 @@ describe('parseConfig', () => {
   });
 
   it('strips trailing slashes from base URLs', () => {
-    expect(parseConfig({ SPOTIFY_API_URL: 'http://127.0.0.1:9000/' }).upstreams.spotifyApi).toBe('http://127.0.0.1:9000');
+    expect(parseConfig({ SPOTIFY_API_URL: 'http://127.0.0.1:9000/' }).upstreams.spotifyApi).toBe(
+      'http://127.0.0.1:9000',
+    );
   });
 });
 

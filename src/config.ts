@@ -186,15 +186,14 @@ function cron(env: Env, name: string, fallback: string): string {
 
 /**
  * Parses the environment into a typed, frozen config. Throws {@link ConfigError} naming the first bad variable.
- * `.env` in the working directory is read first; variables already set in the environment win over it.
+ * `.env` in the working directory is read first; variables set in the environment win over it, and `overrides`
+ * (command-line options) over both.
  */
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+export function loadConfig(env: Env = process.env, cwd = process.cwd(), overrides: Env = {}): Config {
   const merged: Record<string, string | undefined> = {};
   const dotenvPath = resolve(cwd, '.env');
-  if (env === process.env && existsSync(dotenvPath)) {
-    Object.assign(merged, parseDotenv(readFileSync(dotenvPath)));
-  }
-  Object.assign(merged, env);
+  if (existsSync(dotenvPath)) Object.assign(merged, parseDotenv(readFileSync(dotenvPath)));
+  Object.assign(merged, env, overrides);
   return parseConfig(merged);
 }
 

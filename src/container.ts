@@ -66,19 +66,22 @@ export async function createContainer(config: Config, options: ContainerOptions)
   const mode = config.redisUrl ? 'scaled' : 'embedded';
   const ownsDatabase = !options.database;
   const database =
-    options.database ??
-    (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') }));
+    options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') }));
   const closers: (() => Promise<void>)[] = [];
   try {
     if (ownsDatabase) await database.migrate();
 
     const adapterLogger = logger.child({ component: 'redis' });
-    const redis = config.redisUrl ? { url: config.redisUrl, prefix: config.redisPrefix, logger: adapterLogger } : undefined;
+    const redis = config.redisUrl
+      ? { url: config.redisUrl, prefix: config.redisPrefix, logger: adapterLogger }
+      : undefined;
     const cache: Cache = redis ? new RedisCache(redis) : new MemoryCache();
     closers.push(() => cache.close());
     const bus: Bus = redis ? new RedisBus(redis) : new MemoryBus();
     closers.push(() => bus.close());
-    const queue: Queue = redis ? new BullMqQueue(redis) : new MemoryQueue({ logger: logger.child({ component: 'queue' }) });
+    const queue: Queue = redis
+      ? new BullMqQueue(redis)
+      : new MemoryQueue({ logger: logger.child({ component: 'queue' }) });
     closers.push(() => queue.close());
     const rateLimiter = new SqlRateLimiter({ db: database.db });
 

@@ -18,7 +18,9 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Starts `backbeat all`, resolves with its stdout once it prints its URL, then stops it with SIGTERM. */
-async function startAndStop(env: Record<string, string>): Promise<{ stdout: string; code: number | null; url: string }> {
+async function startAndStop(
+  env: Record<string, string>,
+): Promise<{ stdout: string; code: number | null; url: string }> {
   const child = spawn(process.execPath, [BIN, 'all'], { env: cleanEnv(env) });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

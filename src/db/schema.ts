@@ -27,7 +27,9 @@ export const rateLimitTokens = pgTable('rate_limit_tokens', {
   refillRate: doublePrecision('refill_rate').notNull().default(1000),
   refillInterval: interval('refill_interval').notNull().default('1 day'),
   tokens: doublePrecision('tokens').notNull().default(1000),
-  lastRefill: timestamp('last_refill', { withTimezone: true }).notNull().default(sql`now()`),
+  lastRefill: timestamp('last_refill', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
   pausedUntil: timestamp('paused_until', { withTimezone: true }),
 });
 
@@ -38,7 +40,9 @@ export const rateLimitTokens = pgTable('rate_limit_tokens', {
 export const appSecrets = pgTable('app_secrets', {
   name: text('name').primaryKey(),
   value: text('value').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+  createdAt: timestamp('created_at', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
 });
 
 /**
@@ -69,13 +73,21 @@ export const songs = pgTable(
     fingerprint: text('fingerprint').notNull(),
     featured: boolean('featured').notNull().default(false),
     likes: integer('likes').notNull().default(0),
-    addedAt: timestamp('added_at', { withTimezone: true }).notNull().default(sql`now()`),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().default(sql`now()`),
+    addedAt: timestamp('added_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+    updatedAt: timestamp('updated_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [
     uniqueIndex('songs_source_external_id_key').on(t.source, t.externalId),
-    uniqueIndex('songs_one_featured_per_album').on(t.albumKey).where(sql`${t.featured}`),
-    index('songs_featured_recent_idx').on(t.releaseDate.desc(), t.id.desc()).where(sql`${t.featured}`),
+    uniqueIndex('songs_one_featured_per_album')
+      .on(t.albumKey)
+      .where(sql`${t.featured}`),
+    index('songs_featured_recent_idx')
+      .on(t.releaseDate.desc(), t.id.desc())
+      .where(sql`${t.featured}`),
     index('songs_album_lower_idx').on(sql`lower(${t.album})`),
   ],
 );
@@ -95,10 +107,16 @@ export const newReleaseEvents = pgTable(
     type: text('type').notNull(),
     payload: jsonb('payload').notNull(),
     runId: text('run_id'),
-    detectedAt: timestamp('detected_at', { withTimezone: true }).notNull().default(sql`now()`),
+    detectedAt: timestamp('detected_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
     notified: boolean('notified').notNull().default(false),
   },
-  (t) => [index('new_release_events_unnotified_idx').on(t.id).where(sql`NOT ${t.notified}`)],
+  (t) => [
+    index('new_release_events_unnotified_idx')
+      .on(t.id)
+      .where(sql`NOT ${t.notified}`),
+  ],
 );
 
 /** Likes by signed-in (or guest) users; `songs.likes` is the count, kept in the same transaction. */
@@ -109,7 +127,9 @@ export const songLikes = pgTable(
       .notNull()
       .references(() => songs.id, { onDelete: 'cascade' }),
     userId: text('user_id').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.songId, t.userId] })],
 );
@@ -125,18 +145,27 @@ export const fetchRuns = pgTable(
     status: text('status').notNull(),
     trigger: text('trigger').notNull(),
     owner: text('owner').notNull(),
-    startedAt: timestamp('started_at', { withTimezone: true }).notNull().default(sql`now()`),
-    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }).notNull().default(sql`now()`),
+    startedAt: timestamp('started_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     fetched: integer('fetched').notNull().default(0),
     newSongs: integer('new_songs').notNull().default(0),
     newAlbums: integer('new_albums').notNull().default(0),
     updated: integer('updated').notNull().default(0),
     rateLimited: boolean('rate_limited').notNull().default(false),
-    errors: jsonb('errors').$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
+    errors: jsonb('errors')
+      .$type<unknown[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
   },
   (t) => [
-    uniqueIndex('fetch_runs_one_running').on(sql`(true)`).where(sql`${t.status} = 'running'`),
+    uniqueIndex('fetch_runs_one_running')
+      .on(sql`(true)`)
+      .where(sql`${t.status} = 'running'`),
     index('fetch_runs_started_idx').on(t.startedAt.desc()),
   ],
 );

@@ -34,9 +34,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     } else if (error.validation) {
       code = 'BACKBEAT_ERR_VALIDATION';
       status = 400;
-      message = `${error.validationContext ?? 'request'} ${error.validation[0]?.instancePath ?? ''} ${error.validation[0]?.message ?? 'is invalid'}`
-        .replace(/\s+/g, ' ')
-        .trim();
+      message =
+        `${error.validationContext ?? 'request'} ${error.validation[0]?.instancePath ?? ''} ${error.validation[0]?.message ?? 'is invalid'}`
+          .replace(/\s+/g, ' ')
+          .trim();
     } else if (error.code && FASTIFY_CODES[error.code]) {
       code = FASTIFY_CODES[error.code] as ErrorCode;
       status = ERRORS[code].status;
@@ -49,15 +50,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
       message = ERRORS[code].message;
     }
     const details = error instanceof AppError && status < 500 ? error.details : undefined;
-    if (error instanceof AppError && error.code === 'BACKBEAT_ERR_RATE_LIMITED' && details?.retryAfterSeconds) {
-      void reply.header('retry-after', String(details.retryAfterSeconds));
-    }
+    const retryAfter = details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     void reply.status(status).send({ error: { code, message, ...(details ? { details } : {}) } });
   });
 
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({
-      error: { code: 'BACKBEAT_ERR_ROUTE_NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` },
+      error: {
+        code: 'BACKBEAT_ERR_ROUTE_NOT_FOUND',
+        message: `No route for ${request.method} ${request.url.split('?')[0]}`,
+      },
     });
   });
 }

@@ -40,7 +40,8 @@ export class HealthRegistry {
   }
 
   add(check: HealthCheck): void {
-    if (this.#checks.some((c) => c.name === check.name)) throw new Error(`health check "${check.name}" registered twice`);
+    if (this.#checks.some((c) => c.name === check.name))
+      throw new Error(`health check "${check.name}" registered twice`);
     this.#checks.push(check);
   }
 

@@ -100,6 +100,6 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
 
 /** Rows of a raw SQL query, over either driver (both answer `{ rows }`). */
 export async function queryRows<T>(db: Database, query: ReturnType<typeof sql>): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  const result: unknown = await db.execute(query);
+  return (result as { rows: T[] }).rows;
 }

@@ -7,7 +7,15 @@ import type { ReleaseEventPayload } from '../ports/events.ts';
 import { albumKey } from './album-key.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { MapResult } from './model.ts';
-import type { EventRow, FeaturedChooser, ReleasesRepository, RunError, RunRow, SongRow, SongWrite } from './repository.ts';
+import type {
+  EventRow,
+  FeaturedChooser,
+  ReleasesRepository,
+  RunError,
+  RunRow,
+  SongRow,
+  SongWrite,
+} from './repository.ts';
 
 /** One upstream source of new releases (JioSaavn today), already mapped to the domain model. */
 export interface ReleaseSourceAdapter {
@@ -88,7 +96,12 @@ export class ReleaseFetcher {
 
   /** Starts a run unless one is in flight; see {@link TriggerResult}. */
   async trigger(trigger: 'schedule' | 'manual' | 'cli'): Promise<TriggerResult> {
-    const { run, started } = await this.#o.repository.startRun(randomUUID(), trigger, this.#owner, this.#o.staleAfterMs);
+    const { run, started } = await this.#o.repository.startRun(
+      randomUUID(),
+      trigger,
+      this.#owner,
+      this.#o.staleAfterMs,
+    );
     if (!started) {
       const local = this.#inFlight.get(run.id);
       return { run: summarize(run), started: false, done: local ?? this.waitFor(run.id) };
@@ -144,7 +157,11 @@ export class ReleaseFetcher {
       }
     } catch (err) {
       // The bus is down: the events stay unnotified and the next run publishes them; SSE clients get them on replay.
-      this.#o.logger.warn({ event: 'publish_failed', err: (err as Error).message, pending: events.length - sent.length });
+      this.#o.logger.warn({
+        event: 'publish_failed',
+        err: (err as Error).message,
+        pending: events.length - sent.length,
+      });
     }
     await this.#o.repository.markNotified(sent);
   }
@@ -167,7 +184,12 @@ export class ReleaseFetcher {
         pagesOk += outcome.pagesOk;
         const at = this.#o.clock();
         if (outcome.error) {
-          await repository.recordSource(source.name, { ok: false, at, error: outcome.error, anySuccess: outcome.pagesOk > 0 });
+          await repository.recordSource(source.name, {
+            ok: false,
+            at,
+            error: outcome.error,
+            anySuccess: outcome.pagesOk > 0,
+          });
         } else {
           await repository.recordSource(source.name, { ok: true, at });
         }
@@ -191,7 +213,14 @@ export class ReleaseFetcher {
   async #runSource(
     source: ReleaseSourceAdapter,
     runId: string,
-    totals: { fetched: number; newSongs: number; newAlbums: number; updated: number; rateLimited: boolean; errors: RunError[] },
+    totals: {
+      fetched: number;
+      newSongs: number;
+      newAlbums: number;
+      updated: number;
+      rateLimited: boolean;
+      errors: RunError[];
+    },
   ): Promise<{ pagesOk: number; error?: string }> {
     const { logger } = this.#o;
     let pagesOk = 0;
@@ -206,7 +235,14 @@ export class ReleaseFetcher {
           if (err instanceof RateLimitedError || err instanceof UpstreamRateLimitedError) {
             totals.rateLimited = true;
             const retryAfterMs = err.retryAfterMs;
-            logger.warn({ event: 'fetch_rate_limited', source: source.name, language, page, retryAfterMs, reason: err instanceof RateLimitedError ? err.reason : 'upstream_429' });
+            logger.warn({
+              event: 'fetch_rate_limited',
+              source: source.name,
+              language,
+              page,
+              retryAfterMs,
+              reason: err instanceof RateLimitedError ? err.reason : 'upstream_429',
+            });
             const message = err instanceof RateLimitedError ? `rate limited (${err.reason})` : 'upstream answered 429';
             totals.errors.push({ source: source.name, language, page, code: 'rate_limited', message });
             return { pagesOk, error: message };
@@ -264,13 +300,32 @@ export class ReleaseFetcher {
     totals.newAlbums += outcome.newlyFeatured.length;
     totals.updated += outcome.updated.length;
     for (const song of outcome.inserted) {
-      this.#o.logger.info({ event: 'new_song_detected', songId: song.id, externalId: song.externalId, title: song.title, album: song.album });
+      this.#o.logger.info({
+        event: 'new_song_detected',
+        songId: song.id,
+        externalId: song.externalId,
+        title: song.title,
+        album: song.album,
+      });
     }
     for (const song of outcome.newlyFeatured) {
-      this.#o.logger.info({ event: 'new_album_featured', songId: song.id, externalId: song.externalId, title: song.title, album: song.album, language: song.language });
+      this.#o.logger.info({
+        event: 'new_album_featured',
+        songId: song.id,
+        externalId: song.externalId,
+        title: song.title,
+        album: song.album,
+        language: song.language,
+      });
     }
     for (const song of outcome.updated) {
-      this.#o.logger.info({ event: 'release_updated', songId: song.id, externalId: song.externalId, title: song.title, featured: song.featured });
+      this.#o.logger.info({
+        event: 'release_updated',
+        songId: song.id,
+        externalId: song.externalId,
+        title: song.title,
+        featured: song.featured,
+      });
     }
     await this.#publish(outcome.events);
   }

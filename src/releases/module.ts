@@ -62,7 +62,9 @@ export function jiosaavnSource(client: JioSaavnClient): ReleaseSourceAdapter {
 
 /** The featured rule of `featured.ts` applied to stored rows: first seen wins, ties by id. */
 export function chooseFeaturedRow(candidates: SongRow[]): SongRow {
-  const winner = chooseFeatured(candidates.map((c) => ({ externalId: c.externalId, firstSeenAt: c.addedAt, position: c.id })));
+  const winner = chooseFeatured(
+    candidates.map((c) => ({ externalId: c.externalId, firstSeenAt: c.addedAt, position: c.id })),
+  );
   return candidates.find((c) => c.externalId === winner) ?? candidates[0]!;
 }
 
@@ -86,7 +88,9 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     recentWindowDays: config.releases.recentWindowDays,
   });
 
-  const runsTotal = metrics.counter('backbeat_fetch_runs_total', 'Finished new-release fetch runs by status', ['status']);
+  const runsTotal = metrics.counter('backbeat_fetch_runs_total', 'Finished new-release fetch runs by status', [
+    'status',
+  ]);
   const songsTotal = metrics.counter('backbeat_releases_detected_total', 'Songs detected by fetch runs', ['kind']);
   const fetcher = new ReleaseFetcher({
     repository,
@@ -112,7 +116,9 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
   const hub = new SseHub({ heartbeatMs: config.releases.sseHeartbeatMs, retryMs: 3000, logger: log });
   const stream = new ReleaseStream({ hub, repository, replayLimit: config.releases.sseReplayLimit });
   metrics.gauge('backbeat_sse_connections', 'Open SSE connections', [], (g) => g.set(hub.size));
-  metrics.gauge('backbeat_sse_dropped_total', 'SSE connections dropped for not keeping up', [], (g) => g.set(hub.stats().dropped));
+  metrics.gauge('backbeat_sse_dropped_total', 'SSE connections dropped for not keeping up', [], (g) =>
+    g.set(hub.stats().dropped),
+  );
 
   health.add({
     name: 'jiosaavn',
@@ -139,7 +145,10 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
 
   const unsubscribers: Unsubscribe[] = [];
   return {
-    feature: { name: 'releases', routes: releasesRoutes({ service, fetcher, stream, rateLimiter: deps.rateLimiter, logger: log }) },
+    feature: {
+      name: 'releases',
+      routes: releasesRoutes({ service, fetcher, stream, rateLimiter: deps.rateLimiter, logger: log }),
+    },
     repository,
     service,
     fetcher,

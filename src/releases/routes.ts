@@ -50,7 +50,11 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Feat
         let language: string | undefined;
         if (rawLanguage !== undefined) {
           language = languageName(rawLanguage);
-          if (!language) throw new AppError('BACKBEAT_ERR_VALIDATION', `querystring/language "${rawLanguage}" is not a known language`);
+          if (!language)
+            throw new AppError(
+              'BACKBEAT_ERR_VALIDATION',
+              `querystring/language "${rawLanguage}" is not a known language`,
+            );
         }
         const userId = await guestAuth.optionalUser(request);
         return service.list({
@@ -151,8 +155,10 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Feat
       lastRefill: s.lastRefill.toISOString(),
       pausedUntil: s.pausedUntil ? s.pausedUntil.toISOString() : null,
     });
-    app.get('/api/admin/rate-limits/:service', { preHandler: requireAdmin, schema: { params: Service } }, async (request) =>
-      present(await deps.rateLimiter.get(request.params.service)),
+    app.get(
+      '/api/admin/rate-limits/:service',
+      { preHandler: requireAdmin, schema: { params: Service } },
+      async (request) => present(await deps.rateLimiter.get(request.params.service)),
     );
     app.put(
       '/api/admin/rate-limits/:service',

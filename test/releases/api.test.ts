@@ -20,7 +20,11 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
   });
 
   async function fetchAll() {
-    const res = await stack.app.inject({ method: 'POST', url: '/api/new-releases/fetch?wait=true', headers: adminHeaders });
+    const res = await stack.app.inject({
+      method: 'POST',
+      url: '/api/new-releases/fetch?wait=true',
+      headers: adminHeaders,
+    });
     expect(res.statusCode).toBe(200);
     return res.json<{ runId: string; status: string; fetched: number; newSongs: number; newAlbums: number }>();
   }
@@ -31,11 +35,30 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
     expect(run.newAlbums).toBeGreaterThan(0);
     const res = await stack.app.inject({ url: '/api/new-releases?limit=100' });
     expect(res.statusCode).toBe(200);
-    const body = res.json<{ items: Record<string, unknown>[]; nextCursor: string | null; asOf: string; sources: unknown[] }>();
+    const body = res.json<{
+      items: Record<string, unknown>[];
+      nextCursor: string | null;
+      asOf: string;
+      sources: unknown[];
+    }>();
     expect(body.items.length).toBe(run.newAlbums);
     const albums = body.items.map((i) => (i.album as { id: string }).id);
     expect(new Set(albums).size).toBe(albums.length);
-    for (const key of ['id', 'title', 'artists', 'album', 'language', 'releaseDate', 'imageUrl', 'url', 'durationSeconds', 'isNew', 'likes', 'source', 'detectedAt']) {
+    for (const key of [
+      'id',
+      'title',
+      'artists',
+      'album',
+      'language',
+      'releaseDate',
+      'imageUrl',
+      'url',
+      'durationSeconds',
+      'isNew',
+      'likes',
+      'source',
+      'detectedAt',
+    ]) {
       expect(body.items[0]).toHaveProperty(key);
     }
     const dates = body.items.map((i) => String(i.releaseDate));
@@ -46,7 +69,8 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
 
   it('pages with a cursor without gaps or repeats', async () => {
     await fetchAll();
-    const all = (await stack.app.inject({ url: '/api/new-releases?limit=100' })).json<{ items: { id: number }[] }>().items;
+    const all = (await stack.app.inject({ url: '/api/new-releases?limit=100' })).json<{ items: { id: number }[] }>()
+      .items;
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
@@ -94,8 +118,12 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
     }>().items;
     const song = await stack.app.inject({ url: `/api/new-releases/songs/${first!.id}` });
     expect(song.statusCode).toBe(200);
-    expect(song.json()).toMatchObject({ id: first!.id, featured: true, metadata: expect.any(Object) });
-    const album = await stack.app.inject({ url: `/api/new-releases/albums/${encodeURIComponent(first!.album.name.toUpperCase())}` });
+    const detail = song.json<{ id: number; featured: boolean; metadata: unknown }>();
+    expect(detail).toMatchObject({ id: first!.id, featured: true });
+    expect(typeof detail.metadata).toBe('object');
+    const album = await stack.app.inject({
+      url: `/api/new-releases/albums/${encodeURIComponent(first!.album.name.toUpperCase())}`,
+    });
     expect(album.statusCode).toBe(200);
     const albumBody = album.json<{ items: { featured: boolean }[] }>();
     expect(albumBody.items.filter((i) => i.featured).length).toBeGreaterThanOrEqual(1);
@@ -104,7 +132,11 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
   it('refuses the fetch trigger without or with a wrong admin token, and changes nothing', async () => {
     const none = await stack.app.inject({ method: 'POST', url: '/api/new-releases/fetch' });
     expect(none.statusCode).toBe(401);
-    const wrong = await stack.app.inject({ method: 'POST', url: '/api/new-releases/fetch', headers: { authorization: 'Bearer nope' } });
+    const wrong = await stack.app.inject({
+      method: 'POST',
+      url: '/api/new-releases/fetch',
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(wrong.statusCode).toBe(403);
     expect(stack.sandbox.stats().total).toBe(0);
     const list = (await stack.app.inject({ url: '/api/new-releases' })).json<{ items: unknown[] }>();
@@ -145,7 +177,11 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
     ]);
     const ids = [a.json<{ runId: string }>().runId, b.json<{ runId: string }>().runId];
     expect(ids[0]).toBe(ids[1]);
-    const waited = await stack.app.inject({ method: 'POST', url: '/api/new-releases/fetch?wait=true', headers: adminHeaders });
+    const waited = await stack.app.inject({
+      method: 'POST',
+      url: '/api/new-releases/fetch?wait=true',
+      headers: adminHeaders,
+    });
     const body = waited.json<{ runId: string; joined: boolean }>();
     // Either it joined the same run, or that run had finished and a new one ran; never two at once.
     if (body.joined) expect(body.runId).toBe(ids[0]);
@@ -153,10 +189,14 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
 
   it('likes and unlikes with a guest token; counts come back on the release', async () => {
     await fetchAll();
-    const [first] = (await stack.app.inject({ url: '/api/new-releases?limit=1' })).json<{ items: { id: number }[] }>().items;
+    const first = (await stack.app.inject({ url: '/api/new-releases?limit=1' })).json<{ items: { id: number }[] }>()
+      .items[0];
     const url = `/api/new-releases/songs/${first!.id}/like`;
     expect((await stack.app.inject({ method: 'POST', url })).statusCode).toBe(401);
-    expect((await stack.app.inject({ method: 'POST', url, headers: { authorization: 'Bearer forged.jwt.token' } })).statusCode).toBe(401);
+    expect(
+      (await stack.app.inject({ method: 'POST', url, headers: { authorization: 'Bearer forged.jwt.token' } }))
+        .statusCode,
+    ).toBe(401);
 
     const guest = await stack.app.inject({ method: 'POST', url: '/api/auth/guest' });
     expect(guest.statusCode).toBe(201);
@@ -174,7 +214,11 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
 
     const unliked = await stack.app.inject({ method: 'DELETE', url, headers: auth });
     expect(unliked.json()).toEqual({ id: first!.id, likes: 0, liked: false });
-    const missing = await stack.app.inject({ method: 'POST', url: '/api/new-releases/songs/999999/like', headers: auth });
+    const missing = await stack.app.inject({
+      method: 'POST',
+      url: '/api/new-releases/songs/999999/like',
+      headers: auth,
+    });
     expect(missing.statusCode).toBe(404);
   });
 

@@ -89,7 +89,8 @@ export interface StackOptions {
 
 /** Starts a sandbox (unless given), a container on `db` and its app. Redis (scaled) uses a fresh key prefix. */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const sandbox = options.sandbox ?? createSandbox({ seed: 7, initialAlbumsPerLanguage: 12, ...options.sandboxOptions });
+  const sandbox =
+    options.sandbox ?? createSandbox({ seed: 7, initialAlbumsPerLanguage: 12, ...options.sandboxOptions });
   const ownsSandbox = !options.sandbox;
   const sandboxUrl = sandbox.url ?? (await sandbox.listen(0));
   const dataDir = mkdtempSync(join(tmpdir(), 'backbeat-test-'));
