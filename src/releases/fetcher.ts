@@ -327,6 +327,8 @@ export class ReleaseFetcher {
         featured: song.featured,
       });
     }
-    await this.#publish(outcome.events);
+    // Publish through the outbox rather than just this page's events: if an earlier page's publish failed (bus
+    // down), its events go out first, so no client ever sees a later event before an earlier one.
+    await this.publishOutbox();
   }
 }
