@@ -10,45 +10,53 @@ import { performance } from 'node:perf_hooks';
 /** Commands the bench sends. */
 export type ClientCommand =
   | { type: 'connect'; port: number; count: number; batch: number }
-  /** Wait until `expected` timestamped events arrived (or `timeoutMs` passed), report, then reset. */
-  | { type: 'report'; expected: number; timeoutMs: number }
+  /**
+   * Wait until `expected` timestamped events arrived (or `timeoutMs` passed), report, then reset. Events whose `seq`
+   * is below `split` form the first group, the others the second (two variants interleaved in one run).
+   */
+  | { type: 'report'; expected: number; split: number; timeoutMs: number }
   /** Wait until every socket is closed (the server ends the streams), report, then exit. */
   | { type: 'await-close'; timeoutMs: number };
 
 /** Replies to the bench. */
 export type ClientReply =
   | { type: 'connected'; count: number; failed: number; ms: number }
-  | {
-      type: 'report';
-      received: number;
-      p50: number;
-      p99: number;
-      max: number;
-      /** Median over events of the time until the last connection had the event. */
-      completionP50: number;
-      perEvent: number[];
-      timedOut: boolean;
-    }
+  | { type: 'report'; groups: [GroupStats, GroupStats]; timedOut: boolean }
   | { type: 'closed'; cleanEnds: number; closed: number; ms: number };
+
+/** Latency figures of one group of events, in ms. */
+export interface GroupStats {
+  received: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Median over events of the time until the last connection had the event. */
+  completionP50: number;
+  /** Per event, in `seq` order: the time until the last connection had it. */
+  perEvent: number[];
+}
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
 const MARK = '"t":';
 const SEQ = '"seq":';
-/** Per event: the latency of the last connection to receive it (fan-out completion). */
-const completion = new Map<number, number>();
 const sockets: Socket[] = [];
 let latencies = new Float64Array(1024);
+let seqs = new Int32Array(1024);
 let received = 0;
 let cleanEnds = 0;
 let closed = 0;
 
-function record(latency: number): void {
+function record(seq: number, latency: number): void {
   if (received === latencies.length) {
-    const grown = new Float64Array(latencies.length * 2);
-    grown.set(latencies);
-    latencies = grown;
+    const grownLatencies = new Float64Array(latencies.length * 2);
+    grownLatencies.set(latencies);
+    latencies = grownLatencies;
+    const grownSeqs = new Int32Array(seqs.length * 2);
+    grownSeqs.set(seqs);
+    seqs = grownSeqs;
   }
+  seqs[received] = seq;
   latencies[received++] = latency;
 }
 
@@ -75,14 +83,15 @@ function watch(socket: Socket): Promise<boolean> {
           pos = at;
           break;
         }
-        const latency = now - Number(text.slice(at + MARK.length, end));
-        record(latency);
         const seqEnd = text.indexOf(',', end + 1);
-        if (seqEnd > 0 && text.startsWith(SEQ, end + 1)) {
-          const seq = Number(text.slice(end + 1 + SEQ.length, seqEnd));
-          completion.set(seq, Math.max(completion.get(seq) ?? 0, latency));
+        if (seqEnd < 0) {
+          pos = at;
+          break;
         }
-        pos = end;
+        if (text.startsWith(SEQ, end + 1)) {
+          record(Number(text.slice(end + 1 + SEQ.length, seqEnd)), now - Number(text.slice(at + MARK.length, end)));
+        }
+        pos = seqEnd;
       }
       if (text.endsWith('0\r\n\r\n')) sawLastChunk = true;
       tail = text.length - pos > 64 ? text.slice(-64) : text.slice(pos);
@@ -123,22 +132,37 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function report(expected: number, timeoutMs: number): Promise<ClientReply> {
-  const deadline = performance.now() + timeoutMs;
-  while (received < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  const sorted = latencies.slice(0, received).sort();
-  const reply: ClientReply = {
-    type: 'report',
-    received,
+function stats(values: number[], completion: Map<number, number>): GroupStats {
+  const sorted = Float64Array.from(values).sort();
+  const perEvent = [...completion.entries()].sort(([a], [b]) => a - b).map(([, latency]) => latency);
+  return {
+    received: sorted.length,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
-    completionP50: percentile(Float64Array.from(completion.values()).sort(), 50),
-    perEvent: [...completion.values()],
+    completionP50: percentile(Float64Array.from(perEvent).sort(), 50),
+    perEvent,
+  };
+}
+
+async function report(expected: number, split: number, timeoutMs: number): Promise<ClientReply> {
+  const deadline = performance.now() + timeoutMs;
+  while (received < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  const values: [number[], number[]] = [[], []];
+  const completion: [Map<number, number>, Map<number, number>] = [new Map<number, number>(), new Map<number, number>()];
+  for (let i = 0; i < received; i++) {
+    const seq = seqs[i] ?? 0;
+    const latency = latencies[i] ?? Number.NaN;
+    const group = seq < split ? 0 : 1;
+    values[group].push(latency);
+    completion[group].set(seq, Math.max(completion[group].get(seq) ?? 0, latency));
+  }
+  const reply: ClientReply = {
+    type: 'report',
+    groups: [stats(values[0], completion[0]), stats(values[1], completion[1])],
     timedOut: received < expected,
   };
   received = 0;
-  completion.clear();
   return reply;
 }
 
@@ -161,7 +185,7 @@ process.on('message', (command: ClientCommand) => {
       void connectAll(command.port, command.count, command.batch).then(reply);
       break;
     case 'report':
-      void report(command.expected, command.timeoutMs).then(reply);
+      void report(command.expected, command.split, command.timeoutMs).then(reply);
       break;
     case 'await-close':
       void awaitClose(command.timeoutMs).then((message) => {

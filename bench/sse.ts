@@ -5,10 +5,10 @@
  *     [--batch 500] [--verbose]
  *
  * For each N: connects N clients in batches (bench/sse-clients.ts), measures server memory per connection (after GC
- * when --expose-gc is given), broadcasts `--events` events one every `--interval-ms` with the hub's serialize-once
- * path, then the same events formatted once per connection (what @fastify/sse and better-sse do) as the baseline,
- * and prints delivery latency (client receive time − server send time, across all connections) and the server-side
- * fan-out time of both. Latency is measured by one client process reading N sockets, so at large N it includes that
+ * when --expose-gc is given), then sends `--events` events through the hub's serialize-once path and, interleaved
+ * with them (one event every `--interval-ms`), as many events formatted once per connection (what @fastify/sse and
+ * better-sse do) as the baseline. It prints delivery latency (client receive time − server send time, across all
+ * connections) and the server-side fan-out and formatting time of both. Latency is measured by one client process reading N sockets, so at large N it includes that
  * process's own queueing; both variants carry the same bias. Not a test: it prints figures, it never fails on speed.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -158,46 +158,66 @@ interface SizeResult {
   cleanEnds: number;
 }
 
-async function runPhase(
+interface Variant {
+  /** Ids (and `seq`) of this variant's events start here; the client splits its figures on the second one. */
+  firstId: number;
+  fanout: (id: number, t: number) => { formatMs: number; formattedBytes: number };
+}
+
+/**
+ * Runs both variants interleaved, one event every `intervalMs` alternating between them, so that both see the same
+ * machine conditions (other load, GC, the client process's state).
+ */
+async function runVariants(
   client: ClientProcess,
   connections: number,
-  firstId: number,
-  fanout: (id: number, t: number) => { formatMs: number; formattedBytes: number },
-): Promise<PhaseResult> {
-  const durations: number[] = [];
-  const formatting: number[] = [];
-  let formattedBytes = 0;
+  variants: [Variant, Variant],
+): Promise<[PhaseResult, PhaseResult]> {
+  const durations: [number[], number[]] = [[], []];
+  const formatting: [number[], number[]] = [[], []];
+  const formattedBytes = [0, 0];
   for (let i = -WARMUP_EVENTS; i < events; i++) {
-    await sleep(intervalMs);
-    const id = firstId + i;
-    if (i < 0) {
-      // Warm-up: same path, no timestamp, so the client does not count it.
-      fanout(id, Number.NaN);
-      continue;
+    for (const [v, variant] of variants.entries()) {
+      await sleep(intervalMs);
+      const id = variant.firstId + i;
+      if (i < 0) {
+        // Warm-up: same path, no timestamp, so the client does not count it.
+        variant.fanout(id, Number.NaN);
+        continue;
+      }
+      const started = performance.now();
+      const work = variant.fanout(id, nowMs());
+      durations[v]?.push(performance.now() - started);
+      formatting[v]?.push(work.formatMs);
+      formattedBytes[v] = work.formattedBytes;
     }
-    const started = performance.now();
-    const work = fanout(id, nowMs());
-    durations.push(performance.now() - started);
-    formatting.push(work.formatMs);
-    formattedBytes = work.formattedBytes;
   }
   const expected = connections * events;
-  const report = await client.ask({ type: 'report', expected, timeoutMs: 30_000 }, 'report', 40_000);
-  if (values.verbose) {
-    const ms = (list: number[]): string => list.map((value) => value.toFixed(1)).join(' ');
-    console.log(`\n  fan-out ms per event: ${ms(durations)}\n  last client ms per event: ${ms(report.perEvent)}`);
-  }
-  return {
-    received: report.received,
-    expected,
-    p50: report.p50,
-    p99: report.p99,
-    max: report.max,
-    completionP50: report.completionP50,
-    fanoutMs: mean(durations),
-    formatMs: mean(formatting),
-    formattedBytes,
+  const report = await client.ask(
+    { type: 'report', expected: 2 * expected, split: variants[1].firstId, timeoutMs: 30_000 },
+    'report',
+    40_000,
+  );
+  const result = (v: 0 | 1): PhaseResult => {
+    const group = report.groups[v];
+    if (values.verbose) {
+      const ms = (list: number[]): string => list.map((value) => value.toFixed(1)).join(' ');
+      console.log(`\n  variant ${v}: fan-out ms per event: ${ms(durations[v])}`);
+      console.log(`  variant ${v}: last client ms per event: ${ms(group.perEvent)}`);
+    }
+    return {
+      received: group.received,
+      expected,
+      p50: group.p50,
+      p99: group.p99,
+      max: group.max,
+      completionP50: group.completionP50,
+      fanoutMs: mean(durations[v]),
+      formatMs: mean(formatting[v]),
+      formattedBytes: formattedBytes[v] ?? 0,
+    };
   };
+  return [result(0), result(1)];
 }
 
 const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -243,22 +263,30 @@ async function runSize(connections: number): Promise<SizeResult> {
     const after = process.memoryUsage();
     const count = Math.max(1, hub.size);
 
-    const once = await runPhase(client, connections, 1000, (id, t) => {
-      const started = performance.now();
-      const frame = event(id, t);
-      const formatMs = performance.now() - started;
-      hub.broadcast(frame, id);
-      return { formatMs, formattedBytes: frame.length };
-    });
-    // Baseline: what a per-connection library does; frames are built first so formatting is timed on its own.
-    const perConnection = await runPhase(client, connections, 2000, (id, t) => {
-      const started = performance.now();
-      const targets = [...live];
-      const frames = targets.map(() => event(id, t));
-      const formatMs = performance.now() - started;
-      targets.forEach((connection, i) => connection.send(frames[i]!, id));
-      return { formatMs, formattedBytes: frames.reduce((sum, frame) => sum + frame.length, 0) };
-    });
+    const [once, perConnection] = await runVariants(client, connections, [
+      {
+        firstId: 1000,
+        fanout: (id, t) => {
+          const started = performance.now();
+          const frame = event(id, t);
+          const formatMs = performance.now() - started;
+          hub.broadcast(frame, id);
+          return { formatMs, formattedBytes: frame.length };
+        },
+      },
+      {
+        // Baseline: what a per-connection library does; frames are built first so formatting is timed on its own.
+        firstId: 2000,
+        fanout: (id, t) => {
+          const started = performance.now();
+          const targets = [...live];
+          const frames = targets.map(() => event(id, t));
+          const formatMs = performance.now() - started;
+          targets.forEach((connection, i) => connection.send(frames[i]!, id));
+          return { formatMs, formattedBytes: frames.reduce((sum, frame) => sum + frame.length, 0) };
+        },
+      },
+    ]);
 
     const dropped = hub.stats().dropped;
     const closing = client.ask({ type: 'await-close', timeoutMs: 20_000 }, 'closed', 30_000);
