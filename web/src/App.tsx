@@ -32,7 +32,9 @@ export function App() {
       push({
         kind: 'release',
         title: 'New release:',
-        detail: `${release.title} — ${release.artists.join(', ') || 'Unknown artist'}`,
+        detail:
+          `${release.title} — ${release.artists.join(', ') || 'Unknown artist'}` +
+          (release.album.name && release.album.name !== release.title ? ` (${release.album.name})` : ''),
         imageUrl: release.imageUrl,
         releaseId: release.id,
       }),

@@ -74,7 +74,9 @@ export function NewReleasesRow({ feed, now }: NewReleasesRowProps) {
   const { state, offline, pendingLikes } = feed;
   const freshIds = new Set(state.freshIds);
   const showBanner = offline && state.status === 'ready';
-  const bannerReason = feed.stream.state === 'offline' ? 'network' : 'server';
+  // "Offline" also means "no stream for a while" with the browser online: only a browser that says it is offline
+  // gets the network wording; otherwise the server is the one not answering.
+  const bannerReason = typeof navigator !== 'undefined' && !navigator.onLine ? 'network' : 'server';
   const filterName = state.language ? `${languageLabel(state.language)} ` : '';
 
   return (
