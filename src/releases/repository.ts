@@ -21,27 +21,13 @@ export interface SongWrite {
 }
 
 /** A `songs` row as the rest of the releases job sees it. */
-export interface SongRow {
+export interface SongRow extends SongWrite {
   id: number;
-  source: string;
-  externalId: string;
-  title: string;
-  artists: string[];
-  album: string;
-  albumKey: string;
-  albumExternalId: string | null;
-  language: string;
-  releaseDate: string | null;
-  imageUrl: string | null;
-  url: string | null;
-  durationSeconds: number | null;
-  kind: 'song' | 'album';
-  metadata: unknown;
-  fingerprint: string;
   featured: boolean;
   likes: number;
   addedAt: Date;
   updatedAt: Date;
+  /** Whether the asking user liked it (only when a user asked). */
   liked?: boolean;
 }
 
@@ -152,6 +138,24 @@ function toSong(r: RawSong): SongRow {
     addedAt: new Date(r.added_at),
     updatedAt: new Date(r.updated_at),
     ...(r.liked === undefined ? {} : { liked: r.liked }),
+  };
+}
+
+interface RawEvent {
+  id: string | number;
+  song_id: string | number;
+  type: EventRow['type'];
+  payload: Record<string, unknown> | string;
+  detected_at: Date | string;
+}
+
+function toEvent(r: RawEvent): EventRow {
+  return {
+    id: Number(r.id),
+    songId: Number(r.song_id),
+    type: r.type,
+    payload: json<Record<string, unknown>>(r.payload),
+    detectedAt: new Date(r.detected_at),
   };
 }
 
@@ -342,13 +346,7 @@ export class ReleasesRepository {
             payload: options.payloadOf(song, type, detectedAt),
           })),
         );
-        const rows = await this.#rows<{
-          id: string | number;
-          song_id: string | number;
-          type: EventRow['type'];
-          payload: Record<string, unknown> | string;
-          detected_at: Date | string;
-        }>(
+        const rows = await this.#rows<RawEvent>(
           sql`INSERT INTO new_release_events (song_id, type, payload, run_id, detected_at)
               SELECT song_id, type, payload, ${options.runId}, ${now}::timestamptz
               FROM jsonb_to_recordset(${eventJson}::jsonb) AS x(ord int, song_id bigint, type text, payload jsonb)
@@ -356,15 +354,7 @@ export class ReleasesRepository {
               RETURNING id, song_id, type, payload, detected_at`,
           tx,
         );
-        events = rows
-          .map((r) => ({
-            id: Number(r.id),
-            songId: Number(r.song_id),
-            type: r.type,
-            payload: json<Record<string, unknown>>(r.payload),
-            detectedAt: new Date(r.detected_at),
-          }))
-          .sort((a, b) => a.id - b.id);
+        events = rows.map(toEvent).sort((a, b) => a.id - b.id);
       }
       return { inserted, updated, newlyFeatured, events };
     });
@@ -438,23 +428,11 @@ export class ReleasesRepository {
 
   /** Events with an id above `afterId`, oldest first, at most `limit`. */
   async eventsAfter(afterId: number, limit: number): Promise<EventRow[]> {
-    const rows = await this.#rows<{
-      id: string | number;
-      song_id: string | number;
-      type: EventRow['type'];
-      payload: Record<string, unknown> | string;
-      detected_at: Date | string;
-    }>(
+    const rows = await this.#rows<RawEvent>(
       sql`SELECT id, song_id, type, payload, detected_at FROM new_release_events
           WHERE id > ${afterId} ORDER BY id LIMIT ${limit}`,
     );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      songId: Number(r.song_id),
-      type: r.type,
-      payload: json<Record<string, unknown>>(r.payload),
-      detectedAt: new Date(r.detected_at),
-    }));
+    return rows.map(toEvent);
   }
 
   /** The highest event id, or 0 when there is none. */
@@ -465,23 +443,11 @@ export class ReleasesRepository {
 
   /** Events committed but never published (a process died between commit and publish), oldest first. */
   async unnotifiedEvents(limit = 1000): Promise<EventRow[]> {
-    const rows = await this.#rows<{
-      id: string | number;
-      song_id: string | number;
-      type: EventRow['type'];
-      payload: Record<string, unknown> | string;
-      detected_at: Date | string;
-    }>(
+    const rows = await this.#rows<RawEvent>(
       sql`SELECT id, song_id, type, payload, detected_at FROM new_release_events
           WHERE NOT notified ORDER BY id LIMIT ${limit}`,
     );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      songId: Number(r.song_id),
-      type: r.type,
-      payload: json<Record<string, unknown>>(r.payload),
-      detectedAt: new Date(r.detected_at),
-    }));
+    return rows.map(toEvent);
   }
 
   async markNotified(ids: readonly number[]): Promise<void> {
