@@ -301,6 +301,7 @@ function toSong(r: RawSong): SongRow {
     albumExternalId: r.album_external_id,
     language: r.language,
     releaseDate: r.release_date,
+    sortDate: r.release_date ?? new Date(r.added_at).toISOString().slice(0, 10),
     imageUrl: r.image_url,
     url: r.url,
     durationSeconds: r.duration_seconds,
@@ -352,17 +353,19 @@ export async function ingestRowByRow(db: Database, songs: readonly SongWrite[], 
       const rows = await queryRows<RawSong & { inserted: boolean }>(
         tx,
         sql`INSERT INTO songs AS s (source, external_id, title, artists, artist_names, album, album_key,
-              album_external_id, language, release_date, image_url, url, duration_seconds, kind, metadata, fingerprint,
-              added_at, updated_at)
+              album_external_id, language, release_date, sort_date, image_url, url, duration_seconds, kind, metadata,
+              fingerprint, added_at, updated_at)
             VALUES (${s.source}, ${s.externalId}, ${s.title}, ${s.artists.join(', ')},
               ${JSON.stringify(s.artists)}::jsonb, ${s.album}, ${s.albumKey}, ${s.albumExternalId}, ${s.language},
-              ${s.releaseDate}::date, ${s.imageUrl}, ${s.url}, ${s.durationSeconds}::int, ${s.kind},
+              ${s.releaseDate}::date, COALESCE(${s.releaseDate}::date, (${now}::timestamptz AT TIME ZONE 'UTC')::date),
+              ${s.imageUrl}, ${s.url}, ${s.durationSeconds}::int, ${s.kind},
               ${JSON.stringify(s.metadata ?? {})}::jsonb, ${s.fingerprint}, ${now}::timestamptz, ${now}::timestamptz)
             ON CONFLICT (source, external_id) DO UPDATE SET
               title = EXCLUDED.title, artists = EXCLUDED.artists, artist_names = EXCLUDED.artist_names,
               album = EXCLUDED.album, album_external_id = EXCLUDED.album_external_id, language = EXCLUDED.language,
-              release_date = EXCLUDED.release_date, image_url = EXCLUDED.image_url, url = EXCLUDED.url,
-              duration_seconds = EXCLUDED.duration_seconds, kind = EXCLUDED.kind, metadata = EXCLUDED.metadata,
+              release_date = EXCLUDED.release_date,
+              sort_date = COALESCE(EXCLUDED.release_date, (s.added_at AT TIME ZONE 'UTC')::date),
+              image_url = EXCLUDED.image_url, url = EXCLUDED.url, duration_seconds = EXCLUDED.duration_seconds, kind = EXCLUDED.kind, metadata = EXCLUDED.metadata,
               fingerprint = EXCLUDED.fingerprint, updated_at = EXCLUDED.updated_at
             WHERE s.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint
             RETURNING ${COLUMNS}, (xmax = 0) AS inserted`,
@@ -522,11 +525,11 @@ export async function ingestLean(db: Database, songs: readonly SongWrite[], o: P
               duration_seconds int, kind text, metadata jsonb, fingerprint text)
           )
           INSERT INTO songs AS s (source, external_id, title, artists, artist_names, album, album_key,
-            album_external_id, language, release_date, image_url, url, duration_seconds, kind, metadata, fingerprint,
-            added_at, updated_at)
+            album_external_id, language, release_date, sort_date, image_url, url, duration_seconds, kind, metadata,
+            fingerprint, added_at, updated_at)
           SELECT source, external_id, title, artists, artist_names, album, album_key, album_external_id, language,
-            release_date, image_url, url, duration_seconds, kind, metadata, fingerprint,
-            ${now}::timestamptz, ${now}::timestamptz
+            release_date, COALESCE(release_date, (${now}::timestamptz AT TIME ZONE 'UTC')::date), image_url, url,
+            duration_seconds, kind, metadata, fingerprint, ${now}::timestamptz, ${now}::timestamptz
           FROM input ORDER BY ord
           ON CONFLICT (source, external_id) DO UPDATE SET
             title = EXCLUDED.title, artists = EXCLUDED.artists, artist_names = EXCLUDED.artist_names,
@@ -688,14 +691,6 @@ async function reset(db: Database): Promise<void> {
   await db.execute(sql`TRUNCATE songs, new_release_events, song_likes RESTART IDENTITY CASCADE`);
 }
 
-async function albumKeyIndex(db: Database, on: boolean): Promise<void> {
-  await db.execute(
-    on
-      ? sql`CREATE INDEX IF NOT EXISTS bench_songs_album_key_idx ON songs (album_key)`
-      : sql`DROP INDEX IF EXISTS bench_songs_album_key_idx`,
-  );
-}
-
 interface VariantResult {
   name: string;
   /** Part of src/ (the code under test or the baseline) rather than a bench-only change. */
@@ -716,7 +711,7 @@ export interface BackendIngestResult {
 export interface IngestBenchOptions {
   songs: number;
   pageSize: number;
-  /** Extra page sizes tried with ingestPage (+ album_key index, fresh tables each), to show per-page overhead. */
+  /** Extra page sizes tried with ingestPage (fresh tables each), to show per-page overhead. */
   batchSizes: number[];
   pgUrl: string | undefined;
 }
@@ -785,12 +780,9 @@ async function benchBackend(
   };
   await profileRun('ingestPage as is', ingestSetBased);
 
-  await albumKeyIndex(db, true);
-  try {
-    await profileRun('+ index on album_key', ingestSetBased);
+  {
     await profileRun('prototype', ingestLean);
-    await measure(`${SET_BASED} + album_key index`, false, ingestSetBased);
-    await measure('prototype: lean 3-statement page + album_key index', false, ingestLean);
+    await measure('prototype: lean 3-statement page', false, ingestLean);
     if (postgres) {
       // Cumulative: metadata compressed with lz4 instead of pglz (PostgreSQL ≥ 14 built with lz4), then commits that
       // do not wait for the WAL flush (new sessions pick up the database setting).
@@ -820,8 +812,6 @@ async function benchBackend(
       await reset(db);
     }
     return { backend, pageSize: o.pageSize, variants, profiles, batches };
-  } finally {
-    await albumKeyIndex(db, false);
   }
 }
 
@@ -913,8 +903,8 @@ function printBackend(r: BackendIngestResult): void {
       'statements (the prototype merges candidates into feature); js in tx = mapping and chooser between them.',
   );
   if (r.batches.length > 0) {
-    console.log(`\nSame ingestPage (+ album_key index), bigger pages, first run:`);
-    const ref = variant(r, `${SET_BASED} + album_key index`);
+    console.log(`\nSame ingestPage, bigger pages, first run:`);
+    const ref = variant(r, SET_BASED);
     console.log(
       table(
         ['page size', 'songs/s', `vs pages of ${r.pageSize}`],

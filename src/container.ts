@@ -108,6 +108,7 @@ export async function createContainer(config: Config, options: ContainerOptions)
       logger,
       database,
       bus,
+      cache,
       queue,
       rateLimiter,
       metrics,

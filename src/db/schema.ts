@@ -65,6 +65,8 @@ export const songs = pgTable(
     albumExternalId: text('album_external_id'),
     language: text('language').notNull(),
     releaseDate: date('release_date', { mode: 'string' }),
+    /** The list's sort key: the release date, or the UTC day of first detection when the upstream gives none. */
+    sortDate: date('sort_date', { mode: 'string' }).notNull(),
     imageUrl: text('image_url'),
     url: text('url'),
     durationSeconds: integer('duration_seconds'),
@@ -85,9 +87,15 @@ export const songs = pgTable(
     uniqueIndex('songs_one_featured_per_album')
       .on(t.albumKey)
       .where(sql`${t.featured}`),
-    index('songs_featured_recent_idx')
-      .on(t.releaseDate.desc(), t.id.desc())
+    // The list reads featured songs newest first by (sort_date, id), optionally per language: a backward scan of
+    // these indexes, and the keyset cursor `(sort_date, id) < (…)` is an index condition. No sort.
+    index('songs_featured_list_idx')
+      .on(t.sortDate, t.id)
       .where(sql`${t.featured}`),
+    index('songs_featured_language_list_idx')
+      .on(t.language, t.sortDate, t.id)
+      .where(sql`${t.featured}`),
+    index('songs_album_key_idx').on(t.albumKey),
     index('songs_album_lower_idx').on(sql`lower(${t.album})`),
   ],
 );

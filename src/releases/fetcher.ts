@@ -70,6 +70,8 @@ export interface FetcherOptions {
   heartbeatMs?: number;
   staleAfterMs?: number;
   onRunFinished?: (run: RunSummary) => void;
+  /** Called after a page changed stored releases and after each run (list caches drop their pages). */
+  onDataChanged?: () => Promise<void>;
 }
 
 export interface TriggerResult {
@@ -86,7 +88,8 @@ export interface TriggerResult {
  * (the `fetch_runs` partial unique index); a trigger during a run gets that run back.
  */
 export class ReleaseFetcher {
-  readonly #o: Required<Omit<FetcherOptions, 'onRunFinished'>> & Pick<FetcherOptions, 'onRunFinished'>;
+  readonly #o: Required<Omit<FetcherOptions, 'onRunFinished' | 'onDataChanged'>> &
+    Pick<FetcherOptions, 'onRunFinished' | 'onDataChanged'>;
   readonly #owner = `${hostname()}:${process.pid}`;
   readonly #inFlight = new Map<string, Promise<RunSummary>>();
 
@@ -203,6 +206,10 @@ export class ReleaseFetcher {
     const problems = totals.errors.length > 0 || totals.rateLimited;
     const status: RunRow['status'] = !problems ? 'succeeded' : pagesOk > 0 ? 'partial' : 'failed';
     const finished = await repository.finishRun(run.id, { status, ...totals });
+    await repository.analyze().catch((err: unknown) => {
+      logger.warn({ event: 'analyze_failed', err: (err as Error).message });
+    });
+    await this.#o.onDataChanged?.();
     const summary = summarize(finished ?? { ...run, status, ...totals, finishedAt: this.#o.clock() });
     logger.info({ event: 'fetch_run_finished', ...summary });
     this.#o.onRunFinished?.(summary);
@@ -296,6 +303,7 @@ export class ReleaseFetcher {
       choose: this.#o.choose,
       payloadOf: (song) => this.#o.present({ ...song, featured: true }, now),
     });
+    if (outcome.inserted.length > 0 || outcome.updated.length > 0) await this.#o.onDataChanged?.();
     totals.newSongs += outcome.inserted.length;
     totals.newAlbums += outcome.newlyFeatured.length;
     totals.updated += outcome.updated.length;

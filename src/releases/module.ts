@@ -6,6 +6,8 @@ import type { DatabaseHandle } from '../infra/db.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Metrics } from '../infra/metrics.ts';
 import type { Bus, Unsubscribe } from '../ports/bus.ts';
+import type { Cache } from '../ports/cache.ts';
+import type { ReleaseEventPayload } from '../ports/events.ts';
 import type { Queue } from '../ports/queue.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
 import { JioSaavnClient } from '../providers/jiosaavn/client.ts';
@@ -41,6 +43,7 @@ export interface ReleasesModuleDeps {
   logger: Logger;
   database: DatabaseHandle;
   bus: Bus;
+  cache: Cache;
   queue: Queue;
   rateLimiter: RateLimiter;
   metrics: Metrics;
@@ -86,6 +89,8 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     clock,
     newWindowDays: config.releases.newWindowDays,
     recentWindowDays: config.releases.recentWindowDays,
+    cache: deps.cache,
+    logger: log,
   });
 
   const runsTotal = metrics.counter('backbeat_fetch_runs_total', 'Finished new-release fetch runs by status', [
@@ -105,6 +110,7 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     heartbeatMs: Math.max(250, Math.floor(config.releases.runStaleAfterMs / 6)),
     present: (song, now) => ({ ...presentRelease(song, now, config.releases.newWindowDays) }),
     clock,
+    onDataChanged: () => service.invalidate(),
     onRunFinished: (run) => {
       runsTotal.inc({ status: run.status });
       songsTotal.inc({ kind: 'new_song' }, run.newSongs);
@@ -155,8 +161,12 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     stream,
     start: async () => {
       if (!deps.serveHttp) return;
-      unsubscribers.push(await bus.subscribe('new_release', (payload) => stream.broadcast(payload)));
-      unsubscribers.push(await bus.subscribe('release_updated', (payload) => stream.broadcast(payload)));
+      const onEvent = (payload: ReleaseEventPayload) => {
+        service.forgetLocal();
+        stream.broadcast(payload);
+      };
+      unsubscribers.push(await bus.subscribe('new_release', onEvent));
+      unsubscribers.push(await bus.subscribe('release_updated', onEvent));
     },
     schedule: async () => {
       await queue.schedule(FETCH_JOB, { cron: config.releases.fetchCron }, { trigger: 'schedule' });

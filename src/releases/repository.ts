@@ -23,6 +23,8 @@ export interface SongWrite {
 /** A `songs` row as the rest of the releases job sees it. */
 export interface SongRow extends SongWrite {
   id: number;
+  /** `releaseDate`, or the UTC day of first detection: the list's sort key. */
+  sortDate: string;
   featured: boolean;
   likes: number;
   addedAt: Date;
@@ -80,12 +82,15 @@ export interface ListQuery {
   after?: { sortDate: string; id: number } | undefined;
   /** Only releases whose date (or detection date, when undated) is on or after this day. */
   since: string;
-  userId?: string | undefined;
 }
 
-const SONG_COLUMNS = sql.raw(`s.id, s.source, s.external_id, s.title, s.artist_names, s.album, s.album_key,
-  s.album_external_id, s.language, to_char(s.release_date, 'YYYY-MM-DD') AS release_date, s.image_url, s.url,
-  s.duration_seconds, s.kind, s.metadata, s.fingerprint, s.featured, s.likes, s.added_at, s.updated_at`);
+/** Every column but `metadata` (the upstream item, ~2 KB a song): what lists, events and the ingest need. */
+const COLUMNS = `s.id, s.source, s.external_id, s.title, s.artist_names, s.album, s.album_key,
+  s.album_external_id, s.language, to_char(s.release_date, 'YYYY-MM-DD') AS release_date,
+  to_char(s.sort_date, 'YYYY-MM-DD') AS sort_date, s.image_url, s.url, s.duration_seconds, s.kind, s.fingerprint,
+  s.featured, s.likes, s.added_at, s.updated_at`;
+const SONG_COLUMNS = sql.raw(COLUMNS);
+const SONG_COLUMNS_WITH_METADATA = sql.raw(`${COLUMNS}, s.metadata`);
 
 interface RawSong {
   id: string | number;
@@ -98,11 +103,12 @@ interface RawSong {
   album_external_id: string | null;
   language: string;
   release_date: string | null;
+  sort_date: string;
   image_url: string | null;
   url: string | null;
   duration_seconds: number | null;
   kind: 'song' | 'album';
-  metadata: unknown;
+  metadata?: unknown;
   fingerprint: string;
   featured: boolean;
   likes: number;
@@ -127,11 +133,12 @@ function toSong(r: RawSong): SongRow {
     albumExternalId: r.album_external_id,
     language: r.language,
     releaseDate: r.release_date,
+    sortDate: r.sort_date,
     imageUrl: r.image_url,
     url: r.url,
     durationSeconds: r.duration_seconds,
     kind: r.kind,
-    metadata: json(r.metadata),
+    metadata: r.metadata === undefined ? undefined : json(r.metadata),
     fingerprint: r.fingerprint,
     featured: r.featured,
     likes: r.likes,
@@ -281,16 +288,18 @@ export class ReleasesRepository {
                 duration_seconds int, kind text, metadata jsonb, fingerprint text)
             )
             INSERT INTO songs AS s (source, external_id, title, artists, artist_names, album, album_key,
-              album_external_id, language, release_date, image_url, url, duration_seconds, kind, metadata, fingerprint,
-              added_at, updated_at)
+              album_external_id, language, release_date, sort_date, image_url, url, duration_seconds, kind, metadata,
+              fingerprint, added_at, updated_at)
             SELECT source, external_id, title, artists, artist_names, album, album_key, album_external_id, language,
-              release_date, image_url, url, duration_seconds, kind, metadata, fingerprint,
-              ${now}::timestamptz, ${now}::timestamptz
+              release_date, COALESCE(release_date, (${now}::timestamptz AT TIME ZONE 'UTC')::date), image_url, url,
+              duration_seconds, kind, metadata, fingerprint, ${now}::timestamptz, ${now}::timestamptz
             FROM input ORDER BY ord
             ON CONFLICT (source, external_id) DO UPDATE SET
               title = EXCLUDED.title, artists = EXCLUDED.artists, artist_names = EXCLUDED.artist_names,
               album = EXCLUDED.album, album_external_id = EXCLUDED.album_external_id, language = EXCLUDED.language,
-              release_date = EXCLUDED.release_date, image_url = EXCLUDED.image_url, url = EXCLUDED.url,
+              release_date = EXCLUDED.release_date,
+              sort_date = COALESCE(EXCLUDED.release_date, (s.added_at AT TIME ZONE 'UTC')::date),
+              image_url = EXCLUDED.image_url, url = EXCLUDED.url,
               duration_seconds = EXCLUDED.duration_seconds, kind = EXCLUDED.kind, metadata = EXCLUDED.metadata,
               fingerprint = EXCLUDED.fingerprint, updated_at = EXCLUDED.updated_at
             WHERE s.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint
@@ -305,9 +314,11 @@ export class ReleasesRepository {
         const keys = JSON.stringify([...new Set(inserted.map((s) => s.albumKey))]);
         const candidates = (
           await this.#rows<RawSong>(
-            sql`SELECT ${SONG_COLUMNS} FROM songs s
-                WHERE s.album_key IN (SELECT jsonb_array_elements_text(${keys}::jsonb))
-                  AND NOT EXISTS (SELECT 1 FROM songs f WHERE f.album_key = s.album_key AND f.featured)
+            // Driven by the page's album keys (index lookups), not by a scan of songs.
+            sql`SELECT ${SONG_COLUMNS}
+                FROM (SELECT DISTINCT jsonb_array_elements_text(${keys}::jsonb) AS key) k
+                JOIN songs s ON s.album_key = k.key
+                WHERE NOT EXISTS (SELECT 1 FROM songs f WHERE f.album_key = k.key AND f.featured)
                 ORDER BY s.id`,
             tx,
           )
@@ -362,19 +373,13 @@ export class ReleasesRepository {
 
   /** Featured releases, newest first (release date, then id), keyset-paginated. */
   async listFeatured(query: ListQuery): Promise<SongRow[]> {
-    const sortDate = sql`COALESCE(s.release_date, s.added_at::date)`;
-    const conditions: SQL[] = [sql`s.featured`, sql`${sortDate} >= ${query.since}::date`];
+    const conditions: SQL[] = [sql`s.featured`, sql`s.sort_date >= ${query.since}::date`];
     if (query.language) conditions.push(sql`s.language = ${query.language}`);
-    if (query.after) {
-      conditions.push(sql`(${sortDate}, s.id) < (${query.after.sortDate}::date, ${query.after.id})`);
-    }
-    const liked = query.userId
-      ? sql`, EXISTS (SELECT 1 FROM song_likes l WHERE l.song_id = s.id AND l.user_id = ${query.userId}) AS liked`
-      : sql``;
+    if (query.after) conditions.push(sql`(s.sort_date, s.id) < (${query.after.sortDate}::date, ${query.after.id})`);
     const rows = await this.#rows<RawSong>(
-      sql`SELECT ${SONG_COLUMNS}${liked} FROM songs s
+      sql`SELECT ${SONG_COLUMNS} FROM songs s
           WHERE ${sql.join(conditions, sql` AND `)}
-          ORDER BY ${sortDate} DESC, s.id DESC
+          ORDER BY s.sort_date DESC, s.id DESC
           LIMIT ${query.limit}`,
     );
     return rows.map(toSong);
@@ -384,7 +389,9 @@ export class ReleasesRepository {
     const liked = userId
       ? sql`, EXISTS (SELECT 1 FROM song_likes l WHERE l.song_id = s.id AND l.user_id = ${userId}) AS liked`
       : sql``;
-    const rows = await this.#rows<RawSong>(sql`SELECT ${SONG_COLUMNS}${liked} FROM songs s WHERE s.id = ${id}`);
+    const rows = await this.#rows<RawSong>(
+      sql`SELECT ${SONG_COLUMNS_WITH_METADATA}${liked} FROM songs s WHERE s.id = ${id}`,
+    );
     return rows[0] ? toSong(rows[0]) : undefined;
   }
 
@@ -395,6 +402,16 @@ export class ReleasesRepository {
           ORDER BY s.album_key, s.featured DESC, s.id`,
     );
     return rows.map(toSong);
+  }
+
+  /** Which of `songIds` the user liked. */
+  async likedAmong(userId: string, songIds: readonly number[]): Promise<Set<number>> {
+    if (songIds.length === 0) return new Set();
+    const rows = await this.#rows<{ song_id: string | number }>(
+      sql`SELECT song_id FROM song_likes WHERE user_id = ${userId}
+          AND song_id IN (SELECT (jsonb_array_elements_text(${JSON.stringify(songIds)}::jsonb))::bigint)`,
+    );
+    return new Set(rows.map((r) => Number(r.song_id)));
   }
 
   /** Adds (or removes) a user's like; returns the new count, or undefined when the song does not exist. */
@@ -481,6 +498,11 @@ export class ReleasesRepository {
     if (running[0]) return { run: toRun(running[0]), started: false };
     // The running run finished between our insert and our read: try once more.
     return this.startRun(id, trigger, owner, staleAfterMs);
+  }
+
+  /** Refreshes the planner's statistics of `songs` (PGlite never does it by itself); cheap, run after each fetch. */
+  async analyze(): Promise<void> {
+    await this.#db.execute(sql`ANALYZE songs`);
   }
 
   async heartbeat(id: string): Promise<void> {

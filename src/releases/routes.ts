@@ -45,7 +45,7 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Feat
           ),
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { language: rawLanguage, limit = 24, cursor } = request.query;
         let language: string | undefined;
         if (rawLanguage !== undefined) {
@@ -57,12 +57,13 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Feat
             );
         }
         const userId = await guestAuth.optionalUser(request);
-        return service.list({
+        const json = await service.listJson({
           limit,
           ...(language ? { language } : {}),
           ...(cursor ? { cursor } : {}),
           ...(userId ? { userId } : {}),
         });
+        return reply.type('application/json; charset=utf-8').send(json);
       },
     );
 

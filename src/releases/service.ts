@@ -1,4 +1,6 @@
 import { AppError, notFound } from '../errors.ts';
+import type { Logger } from '../infra/logger.ts';
+import type { Cache } from '../ports/cache.ts';
 import { presentRelease, type Release } from './present.ts';
 import type { ReleasesRepository } from './repository.ts';
 
@@ -36,9 +38,28 @@ export function decodeCursor(raw: string): Cursor {
   return { sortDate: match[1]!, id: Number(match[2]) };
 }
 
-/** The read side of the releases job: lists, lookups and likes, shaped for the HTTP API. */
+const LIST_CACHE_PREFIX = 'releases:list:v1:';
+/** In-process memo of serialized pages: entries and lifetime (other processes' changes show within this). */
+const MEMO_ENTRIES = 256;
+const MEMO_TTL_MS = 1000;
+
+/**
+ * The read side of the releases job: lists, lookups and likes, shaped for the HTTP API.
+ *
+ * Anonymous list pages are cached, serialized, in the `Cache` port (shared by every process in scaled mode) for
+ * `listCacheTtlMs`, and dropped by {@link ReleasesService.invalidate} whenever a fetch page writes, a run ends or a
+ * like changes a count (a read racing a write can re-cache the older page for at most the TTL). A signed-in user's page is the
+ * cached page plus one query for that user's likes. A cache that fails (Redis down) is skipped, not fatal. In front
+ * of it, each process keeps the pages it served in the last second (cleared by its own writes and by release events
+ * from other processes), so a hot list costs a map lookup.
+ */
 export class ReleasesService {
   readonly #repo: ReleasesRepository;
+  readonly #cache: Cache | undefined;
+  readonly #listCacheTtlMs: number;
+  readonly #logger: Logger | undefined;
+  /** Serialized pages this process served in the last second: spares even the shared cache's round trip. */
+  readonly #memo = new Map<string, { json: string; expires: number }>();
   readonly #sourceNames: readonly string[];
   readonly #clock: () => Date;
   readonly #newWindowDays: number;
@@ -50,8 +71,15 @@ export class ReleasesService {
     clock?: () => Date;
     newWindowDays: number;
     recentWindowDays: number;
+    cache?: Cache;
+    /** How long a cached list page may be served (it is also dropped on every change). Default 10 s. */
+    listCacheTtlMs?: number;
+    logger?: Logger;
   }) {
     this.#repo = options.repository;
+    this.#cache = options.cache;
+    this.#listCacheTtlMs = options.listCacheTtlMs ?? 10_000;
+    this.#logger = options.logger;
     this.#sourceNames = options.sourceNames;
     this.#clock = options.clock ?? (() => new Date());
     this.#newWindowDays = options.newWindowDays;
@@ -62,21 +90,82 @@ export class ReleasesService {
     return presentRelease(song, now, this.#newWindowDays);
   }
 
-  /** Featured releases of the recent window, newest first, one per album. */
+  /**
+   * Featured releases of the recent window, newest first, one per album, as a JSON string (what the route sends).
+   * The anonymous page comes from the cache when it is there.
+   */
+  async listJson(query: { language?: string; limit: number; cursor?: string; userId?: string }): Promise<string> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const key = `${LIST_CACHE_PREFIX}${query.language ?? '*'}:${query.limit}:${query.cursor ?? ''}`;
+    const nowMs = Date.now();
+    const memo = this.#memo.get(key);
+    let json = memo && memo.expires > nowMs ? memo.json : await this.#cacheGet(key);
+    if (json === undefined) {
+      json = JSON.stringify(await this.#list(query.language, query.limit, after));
+      await this.#cacheSet(key, json);
+    }
+    if (!memo || memo.expires <= nowMs) {
+      if (this.#memo.size >= MEMO_ENTRIES) this.#memo.clear();
+      this.#memo.set(key, { json, expires: nowMs + Math.min(MEMO_TTL_MS, this.#listCacheTtlMs) });
+    }
+    if (!query.userId) return json;
+    const page = JSON.parse(json) as ReleaseList;
+    const liked = await this.#repo.likedAmong(
+      query.userId,
+      page.items.map((i) => i.id),
+    );
+    for (const item of page.items) item.liked = liked.has(item.id);
+    return JSON.stringify(page);
+  }
+
+  /** The list as an object (see {@link ReleasesService.listJson}). */
   async list(query: { language?: string; limit: number; cursor?: string; userId?: string }): Promise<ReleaseList> {
+    return JSON.parse(await this.listJson(query)) as ReleaseList;
+  }
+
+  /** Drops this process's memo of list pages (other processes' writes arrive as bus events). */
+  forgetLocal(): void {
+    this.#memo.clear();
+  }
+
+  /** Drops every cached list page (after any write that changes what a list shows). */
+  async invalidate(): Promise<void> {
+    this.#memo.clear();
+    if (!this.#cache) return;
+    try {
+      await this.#cache.deleteByPrefix(LIST_CACHE_PREFIX);
+    } catch (err) {
+      this.#logger?.warn({ event: 'list_cache_invalidate_failed', err: (err as Error).message });
+    }
+  }
+
+  async #cacheGet(key: string): Promise<string | undefined> {
+    if (!this.#cache) return undefined;
+    try {
+      return await this.#cache.get<string>(key);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #cacheSet(key: string, json: string): Promise<void> {
+    if (!this.#cache) return;
+    try {
+      await this.#cache.set(key, json, this.#listCacheTtlMs);
+    } catch {
+      // The cache is an accelerator: the next request reads the database again.
+    }
+  }
+
+  async #list(language: string | undefined, limit: number, after: Cursor | undefined): Promise<ReleaseList> {
     const now = this.#clock();
     const since = new Date(now.getTime() - this.#recentWindowDays * 86_400_000).toISOString().slice(0, 10);
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const [rows, sources] = await Promise.all([
-      this.#repo.listFeatured({ language: query.language, limit: query.limit + 1, after, since, userId: query.userId }),
-      this.sources(),
-    ]);
-    const page = rows.slice(0, query.limit);
+    const query = { language, limit: limit + 1, after, since };
+    const [rows, sources] = await Promise.all([this.#repo.listFeatured(query), this.sources()]);
+    const queryLimit = limit;
+    const page = rows.slice(0, queryLimit);
     const last = page.at(-1);
-    const nextCursor =
-      rows.length > query.limit && last
-        ? encodeCursor({ sortDate: last.releaseDate ?? last.addedAt.toISOString().slice(0, 10), id: last.id })
-        : null;
+    const nextCursor = rows.length > queryLimit && last ? encodeCursor({ sortDate: last.sortDate, id: last.id }) : null;
     return { items: page.map((s) => this.present(s, now)), nextCursor, asOf: now.toISOString(), sources };
   }
 
@@ -110,6 +199,7 @@ export class ReleasesService {
   async like(id: number, userId: string, liked: boolean): Promise<{ id: number; likes: number; liked: boolean }> {
     const likes = await this.#repo.setLike(id, userId, liked);
     if (likes === undefined) throw notFound(`No song with id ${id}`);
+    await this.invalidate();
     return { id, likes, liked };
   }
 }

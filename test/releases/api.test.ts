@@ -67,6 +67,27 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
     expect(Date.parse(body.asOf)).not.toBeNaN();
   });
 
+  it('serves a list page from the cache until a fetch or a like changes it', async () => {
+    await fetchAll();
+    const before = (await stack.app.inject({ url: '/api/new-releases?limit=5' })).json<{ items: { id: number }[] }>();
+    const album = stack.sandbox.jiosaavn.release({ language: 'hindi', songs: 1 });
+    const again = (await stack.app.inject({ url: '/api/new-releases?limit=5' })).json<{ items: { id: number }[] }>();
+    expect(again).toEqual(before);
+    await fetchAll();
+    const after = (await stack.app.inject({ url: '/api/new-releases?limit=5' })).json<{
+      items: { id: number; album: { id: string }; likes: number }[];
+    }>();
+    expect(after.items[0]!.album.id).toBe(album.albumId);
+    const { token } = (await stack.app.inject({ method: 'POST', url: '/api/auth/guest' })).json<{ token: string }>();
+    await stack.app.inject({
+      method: 'POST',
+      url: `/api/new-releases/songs/${after.items[0]!.id}/like`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const liked = (await stack.app.inject({ url: '/api/new-releases?limit=5' })).json<{ items: { likes: number }[] }>();
+    expect(liked.items[0]!.likes).toBe(1);
+  });
+
   it('pages with a cursor without gaps or repeats', async () => {
     await fetchAll();
     const all = (await stack.app.inject({ url: '/api/new-releases?limit=100' })).json<{ items: { id: number }[] }>()
