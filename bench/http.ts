@@ -27,7 +27,6 @@ import { parseConfig } from '../src/config.ts';
 import { createContainer, type Container } from '../src/container.ts';
 import { openDatabase, queryRows, type DatabaseHandle } from '../src/infra/db.ts';
 import { createLogger } from '../src/infra/logger.ts';
-import { chooseFeaturedRow } from '../src/releases/module.ts';
 import { presentRelease } from '../src/releases/present.ts';
 import { ReleasesRepository } from '../src/releases/repository.ts';
 import { generateSongWrites, paginate } from './ingest.ts';
@@ -439,7 +438,6 @@ async function seed(database: DatabaseHandle, releases: number): Promise<{ songs
     const out = await repository.ingestPage(page, {
       runId: 'bench-http-seed',
       now,
-      choose: chooseFeaturedRow,
       payloadOf: (song) => ({ ...presentRelease({ ...song, featured: true }, now, 7) }),
     });
     featured += out.newlyFeatured.length;

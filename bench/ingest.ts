@@ -17,7 +17,6 @@ import { openDatabase, queryRows, type Database, type DatabaseHandle } from '../
 import { mapJioSaavnItems } from '../src/providers/jiosaavn/map.ts';
 import { albumKey } from '../src/releases/album-key.ts';
 import { fingerprint } from '../src/releases/fingerprint.ts';
-import { chooseFeaturedRow } from '../src/releases/module.ts';
 import { presentRelease } from '../src/releases/present.ts';
 import { ReleasesRepository, type EventRow, type SongRow, type SongWrite } from '../src/releases/repository.ts';
 import {
@@ -467,137 +466,6 @@ function profiled(db: Database, profile: Profile, marks: { txStart: number; txEn
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Prototype (bench only, not in src/): a leaner page write, to show what changing ingestPage would gain.
-// 1. the upsert returns every column but `metadata` (nobody downstream of ingestPage reads it; it is ~2 KB a song);
-// 2. the featured pick and the UPDATE are one statement, the rule of `chooseFeaturedRow` (earliest added_at, then
-//    lowest id) written in SQL, so the page costs three statements instead of four;
-// 3. the pick looks each album key up on its own (LATERAL … LIMIT 1): with an index on songs(album_key), which the
-//    bench creates, that plan does not depend on table statistics. ingestPage's `album_key IN (SELECT …) AND NOT
-//    EXISTS (…)` is planned as a seq scan of songs plus a hash anti-join over every featured song whenever the table
-//    has no statistics — always on PGlite (no autovacuum) and on PostgreSQL until autovacuum analyzes it — so its
-//    cost grows with the table, index or not;
-// 4. the events INSERT returns ids only (the payloads are the ones it was given).
-
-const LEAN_COLUMNS = sql.raw(`s.id, s.source, s.external_id, s.title, s.artist_names, s.album, s.album_key,
-  s.album_external_id, s.language, to_char(s.release_date, 'YYYY-MM-DD') AS release_date, s.image_url, s.url,
-  s.duration_seconds, s.kind, NULL::jsonb AS metadata, s.fingerprint, s.featured, s.likes, s.added_at, s.updated_at`);
-
-export async function ingestLean(db: Database, songs: readonly SongWrite[], o: PageOptions): Promise<Writes> {
-  const writes: Writes = { inserted: 0, updated: 0, featured: 0, events: 0 };
-  if (songs.length === 0) return writes;
-  const seen = new Set<string>();
-  const unique = songs.filter((s) => {
-    const key = `${s.source}\u0000${s.externalId}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  const input = JSON.stringify(
-    unique.map((s, ord) => ({
-      ord,
-      source: s.source,
-      external_id: s.externalId,
-      title: s.title,
-      artists: s.artists.join(', '),
-      artist_names: s.artists,
-      album: s.album,
-      album_key: s.albumKey,
-      album_external_id: s.albumExternalId,
-      language: s.language,
-      release_date: s.releaseDate,
-      image_url: s.imageUrl,
-      url: s.url,
-      duration_seconds: s.durationSeconds,
-      kind: s.kind,
-      metadata: s.metadata ?? {},
-      fingerprint: s.fingerprint,
-    })),
-  );
-  const now = o.now.toISOString();
-  await db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Database;
-    const written = await queryRows<RawSong & { inserted: boolean }>(
-      tx,
-      sql`WITH input AS (
-            SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(
-              ord int, source text, external_id text, title text, artists text, artist_names jsonb, album text,
-              album_key text, album_external_id text, language text, release_date date, image_url text, url text,
-              duration_seconds int, kind text, metadata jsonb, fingerprint text)
-          )
-          INSERT INTO songs AS s (source, external_id, title, artists, artist_names, album, album_key,
-            album_external_id, language, release_date, sort_date, image_url, url, duration_seconds, kind, metadata,
-            fingerprint, added_at, updated_at)
-          SELECT source, external_id, title, artists, artist_names, album, album_key, album_external_id, language,
-            release_date, COALESCE(release_date, (${now}::timestamptz AT TIME ZONE 'UTC')::date), image_url, url,
-            duration_seconds, kind, metadata, fingerprint, ${now}::timestamptz, ${now}::timestamptz
-          FROM input ORDER BY ord
-          ON CONFLICT (source, external_id) DO UPDATE SET
-            title = EXCLUDED.title, artists = EXCLUDED.artists, artist_names = EXCLUDED.artist_names,
-            album = EXCLUDED.album, album_external_id = EXCLUDED.album_external_id, language = EXCLUDED.language,
-            release_date = EXCLUDED.release_date, image_url = EXCLUDED.image_url, url = EXCLUDED.url,
-            duration_seconds = EXCLUDED.duration_seconds, kind = EXCLUDED.kind, metadata = EXCLUDED.metadata,
-            fingerprint = EXCLUDED.fingerprint, updated_at = EXCLUDED.updated_at
-          WHERE s.fingerprint IS DISTINCT FROM EXCLUDED.fingerprint
-          RETURNING ${LEAN_COLUMNS}, (xmax = 0) AS inserted`,
-    );
-    const inserted = written.filter((r) => r.inserted);
-    const updated = written.filter((r) => !r.inserted).map(toSong);
-    writes.inserted = inserted.length;
-    writes.updated = updated.length;
-    let featured: SongRow[] = [];
-    if (inserted.length > 0) {
-      const keyList = [...new Set(inserted.map((r) => r.album_key))];
-      const keys = JSON.stringify(keyList);
-      // The literal LIMIT tells the planner how many keys there are (it assumes 100 rows from a set-returning
-      // function); with the default, a statistics-less songs table of ~10,000 rows already lifts the estimated cost
-      // over jit_above_cost and PostgreSQL JIT-compiles the statement on every page (~10 ms each).
-      const rows = await queryRows<RawSong>(
-        tx,
-        sql`WITH keys AS (
-              SELECT DISTINCT k FROM jsonb_array_elements_text(${keys}::jsonb) AS k LIMIT ${sql.raw(String(keyList.length))}
-            ),
-            pick AS (
-              SELECT p.id FROM keys CROSS JOIN LATERAL (
-                SELECT c.id FROM songs c
-                WHERE c.album_key = keys.k
-                  AND NOT EXISTS (SELECT 1 FROM songs f WHERE f.album_key = keys.k AND f.featured)
-                ORDER BY c.added_at, c.id LIMIT 1
-              ) p
-            )
-            UPDATE songs AS s SET featured = true FROM pick WHERE s.id = pick.id
-            RETURNING ${LEAN_COLUMNS}`,
-      );
-      featured = rows.map(toSong).sort((a, b) => a.id - b.id);
-      writes.featured = featured.length;
-    }
-    const eventInputs = [
-      ...featured.map((song) => ({ song, type: 'new_release' as const })),
-      ...updated.filter((s) => s.featured).map((song) => ({ song, type: 'release_updated' as const })),
-    ];
-    if (eventInputs.length > 0) {
-      const eventJson = JSON.stringify(
-        eventInputs.map(({ song, type }, ord) => ({
-          ord,
-          song_id: song.id,
-          type,
-          payload: o.payloadOf(song, type, o.now),
-        })),
-      );
-      const rows = await queryRows(
-        tx,
-        sql`INSERT INTO new_release_events (song_id, type, payload, run_id, detected_at)
-            SELECT song_id, type, payload, ${o.runId}, ${now}::timestamptz
-            FROM jsonb_to_recordset(${eventJson}::jsonb) AS x(ord int, song_id bigint, type text, payload jsonb)
-            ORDER BY ord
-            RETURNING id`,
-      );
-      writes.events = rows.length;
-    }
-  });
-  return writes;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Runs
 
 interface PassResult {
@@ -624,9 +492,9 @@ const payloadOf = (song: SongRow, _type: EventRow['type'], detectedAt: Date): Re
   ...presentRelease({ ...song, featured: true }, detectedAt, 7),
 });
 
-/** The code under test: ReleasesRepository.ingestPage with the chooser the module wires. */
+/** The code under test: ReleasesRepository.ingestPage. */
 const ingestSetBased: Ingest = async (db, page, o) => {
-  const out = await new ReleasesRepository(db).ingestPage(page, { ...o, choose: chooseFeaturedRow });
+  const out = await new ReleasesRepository(db).ingestPage(page, o);
   return {
     inserted: out.inserted.length,
     updated: out.updated.length,
@@ -743,7 +611,7 @@ async function benchBackend(
 
   // Warm-up: every variant over a separate, smaller data set (JIT, plan caches, table files), then empty tables.
   const warmPages = paginate(warm, o.pageSize);
-  for (const ingest of [ingestRowByRow, ingestSetBased, ingestLean]) {
+  for (const ingest of [ingestRowByRow, ingestSetBased]) {
     await runPass(ingest, db, warmPages, clock, 'warmup');
     await runPass(ingest, db, warmPages, later, 'warmup');
     await reset(db);
@@ -781,15 +649,13 @@ async function benchBackend(
   await profileRun('ingestPage as is', ingestSetBased);
 
   {
-    await profileRun('prototype', ingestLean);
-    await measure('prototype: lean 3-statement page', false, ingestLean);
     if (postgres) {
       // Cumulative: metadata compressed with lz4 instead of pglz (PostgreSQL ≥ 14 built with lz4), then commits that
       // do not wait for the WAL flush (new sessions pick up the database setting).
       let lz4 = true;
       try {
         await db.execute(sql`ALTER TABLE songs ALTER COLUMN metadata SET COMPRESSION lz4`);
-        await measure('prototype + metadata lz4', false, ingestLean);
+        await measure('prototype: ingestPage + metadata lz4', false, ingestSetBased);
       } catch (err) {
         lz4 = false;
         console.log(`  (lz4 not available: ${(err as Error).message})`);
@@ -797,7 +663,12 @@ async function benchBackend(
       await db.execute(sql.raw(`ALTER DATABASE "${postgres.name}" SET synchronous_commit = off`));
       const async = await openDatabase({ url: postgres.url });
       try {
-        await measure(`prototype${lz4 ? ' + lz4' : ''} + synchronous_commit=off`, false, ingestLean, async.db);
+        await measure(
+          `prototype: ingestPage${lz4 ? ' + lz4' : ''} + synchronous_commit=off`,
+          false,
+          ingestSetBased,
+          async.db,
+        );
       } finally {
         await async.close();
         await db.execute(sql.raw(`ALTER DATABASE "${postgres.name}" RESET synchronous_commit`));
@@ -899,8 +770,8 @@ function printBackend(r: BackendIngestResult): void {
     ),
   );
   console.log(
-    'prep = input JSON before BEGIN + row mapping after COMMIT; upsert/candidates/feature/events = the four ' +
-      'statements (the prototype merges candidates into feature); js in tx = mapping and chooser between them.',
+    'prep = input JSON before BEGIN + row mapping after COMMIT; upsert/feature/events = the three statements; ' +
+      'js in tx = mapping between them.',
   );
   if (r.batches.length > 0) {
     console.log(`\nSame ingestPage, bigger pages, first run:`);

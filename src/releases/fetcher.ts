@@ -7,15 +7,7 @@ import type { ReleaseEventPayload } from '../ports/events.ts';
 import { albumKey } from './album-key.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { MapResult } from './model.ts';
-import type {
-  EventRow,
-  FeaturedChooser,
-  ReleasesRepository,
-  RunError,
-  RunRow,
-  SongRow,
-  SongWrite,
-} from './repository.ts';
+import type { EventRow, ReleasesRepository, RunError, RunRow, SongRow, SongWrite } from './repository.ts';
 
 /** One upstream source of new releases (JioSaavn today), already mapped to the domain model. */
 export interface ReleaseSourceAdapter {
@@ -62,7 +54,6 @@ export interface FetcherOptions {
   languages: readonly string[];
   pages: number;
   pageSize: number;
-  choose: FeaturedChooser;
   /** Builds the pushed/persisted release JSON of a song. */
   present: (song: SongRow, now: Date) => Record<string, unknown>;
   clock?: () => Date;
@@ -300,7 +291,6 @@ export class ReleaseFetcher {
     const outcome = await this.#o.repository.ingestPage(writes, {
       runId,
       now,
-      choose: this.#o.choose,
       payloadOf: (song) => this.#o.present({ ...song, featured: true }, now),
     });
     if (outcome.inserted.length > 0 || outcome.updated.length > 0) await this.#o.onDataChanged?.();

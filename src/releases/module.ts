@@ -12,10 +12,9 @@ import type { Queue } from '../ports/queue.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
 import { JioSaavnClient } from '../providers/jiosaavn/client.ts';
 import { mapNewReleasesPage } from '../providers/jiosaavn/map.ts';
-import { chooseFeatured } from './featured.ts';
 import { ReleaseFetcher, type ReleaseSourceAdapter } from './fetcher.ts';
 import { presentRelease } from './present.ts';
-import { ReleasesRepository, type SongRow } from './repository.ts';
+import { ReleasesRepository } from './repository.ts';
 import { releasesRoutes } from './routes.ts';
 import { ReleasesService } from './service.ts';
 import { ReleaseStream } from './stream.ts';
@@ -63,14 +62,6 @@ export function jiosaavnSource(client: JioSaavnClient): ReleaseSourceAdapter {
   };
 }
 
-/** The featured rule of `featured.ts` applied to stored rows: first seen wins, ties by id. */
-export function chooseFeaturedRow(candidates: SongRow[]): SongRow {
-  const winner = chooseFeatured(
-    candidates.map((c) => ({ externalId: c.externalId, firstSeenAt: c.addedAt, position: c.id })),
-  );
-  return candidates.find((c) => c.externalId === winner) ?? candidates[0]!;
-}
-
 /** Wires the releases job: repository, provider, fetcher, read service, SSE stream, routes, job and health check. */
 export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
   const { config, logger, bus, queue, metrics, health, clock } = deps;
@@ -105,7 +96,6 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     languages: config.releases.languages,
     pages: config.releases.pages,
     pageSize: config.releases.pageSize,
-    choose: chooseFeaturedRow,
     staleAfterMs: config.releases.runStaleAfterMs,
     heartbeatMs: Math.max(250, Math.floor(config.releases.runStaleAfterMs / 6)),
     present: (song, now) => ({ ...presentRelease(song, now, config.releases.newWindowDays) }),

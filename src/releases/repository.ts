@@ -210,9 +210,6 @@ export interface IngestResult {
   events: EventRow[];
 }
 
-/** Picks the featured song among an album's candidates; see `featured.ts`. */
-export type FeaturedChooser = (candidates: SongRow[]) => SongRow;
-
 /**
  * Everything the releases job stores: songs, events, likes, runs and source freshness. Only this module touches SQL.
  * All writes of one upstream page happen in {@link ReleasesRepository.ingestPage}'s single transaction, set-based.
@@ -231,8 +228,8 @@ export class ReleasesRepository {
   /**
    * Writes one page in one transaction with a constant number of statements whatever its size:
    * 1. one `INSERT … ON CONFLICT DO UPDATE … WHERE fingerprint changed` for all songs (unchanged songs: no write);
-   * 2. one read of the candidate songs of albums that have no featured song yet, then one `UPDATE` featuring the
-   *    song `choose` picks per album (the partial unique index rejects a second featured song per album);
+   * 2. one `UPDATE` featuring, per album that has no featured song yet, its first-detected song (the rule of
+   *    `featured.ts`; the partial unique index rejects a second featured song per album);
    * 3. one `INSERT` of the events (`new_release` for each newly featured album, `release_updated` for each featured
    *    song whose fingerprint changed), with payloads built by `payloadOf`.
    * Re-running the same page changes nothing and returns empty lists.
@@ -242,7 +239,6 @@ export class ReleasesRepository {
     options: {
       runId: string;
       now: Date;
-      choose: FeaturedChooser;
       payloadOf: (song: SongRow, type: EventRow['type'], detectedAt: Date) => Record<string, unknown>;
     },
   ): Promise<IngestResult> {
@@ -311,35 +307,31 @@ export class ReleasesRepository {
 
       const newlyFeatured: SongRow[] = [];
       if (inserted.length > 0) {
-        const keys = JSON.stringify([...new Set(inserted.map((s) => s.albumKey))]);
-        const candidates = (
-          await this.#rows<RawSong>(
-            // Driven by the page's album keys (index lookups), not by a scan of songs.
-            sql`SELECT ${SONG_COLUMNS}
-                FROM (SELECT DISTINCT jsonb_array_elements_text(${keys}::jsonb) AS key) k
-                JOIN songs s ON s.album_key = k.key
-                WHERE NOT EXISTS (SELECT 1 FROM songs f WHERE f.album_key = k.key AND f.featured)
-                ORDER BY s.id`,
-            tx,
-          )
-        ).map(toSong);
-        const byAlbum = new Map<string, SongRow[]>();
-        for (const c of candidates) {
-          const list = byAlbum.get(c.albumKey);
-          if (list) list.push(c);
-          else byAlbum.set(c.albumKey, [c]);
-        }
-        const chosen = [...byAlbum.values()].map((list) => options.choose(list).id);
-        if (chosen.length > 0) {
-          const ids = JSON.stringify(chosen);
-          const rows = await this.#rows<RawSong>(
-            sql`UPDATE songs AS s SET featured = true
-                WHERE s.id IN (SELECT (jsonb_array_elements_text(${ids}::jsonb))::bigint)
-                RETURNING ${SONG_COLUMNS}`,
-            tx,
-          );
-          newlyFeatured.push(...rows.map(toSong).sort((a, b) => a.id - b.id));
-        }
+        const keyList = [...new Set(inserted.map((s) => s.albumKey))];
+        // Features, per album of this page that has no featured song yet, its first-detected song (ties: lowest id,
+        // i.e. upstream order): the rule of `featured.ts`, in one statement driven by the page's keys (index lookups,
+        // whatever the table's statistics). The literal LIMIT tells the planner how many keys there are; with its
+        // default guess for a set-returning function, PostgreSQL JIT-compiles the statement on every page once the
+        // table is large.
+        const rows = await this.#rows<RawSong>(
+          sql`WITH keys AS (
+                SELECT DISTINCT k FROM jsonb_array_elements_text(${JSON.stringify(keyList)}::jsonb) AS k
+                LIMIT ${sql.raw(String(keyList.length))}
+              ),
+              pick AS (
+                SELECT p.id FROM keys CROSS JOIN LATERAL (
+                  SELECT c.id FROM songs c
+                  WHERE c.album_key = keys.k
+                    AND NOT EXISTS (SELECT 1 FROM songs f WHERE f.album_key = keys.k AND f.featured)
+                  ORDER BY c.added_at, c.id
+                  LIMIT 1
+                ) p
+              )
+              UPDATE songs AS s SET featured = true FROM pick WHERE s.id = pick.id
+              RETURNING ${SONG_COLUMNS}`,
+          tx,
+        );
+        newlyFeatured.push(...rows.map(toSong).sort((a, b) => a.id - b.id));
       }
 
       const eventInputs: { song: SongRow; type: EventRow['type'] }[] = [
