@@ -15,8 +15,7 @@ import { parseArgs } from 'node:util';
 import { sql, type SQL } from 'drizzle-orm';
 import { openDatabase, queryRows, type Database, type DatabaseHandle } from '../src/infra/db.ts';
 import { mapJioSaavnItems } from '../src/providers/jiosaavn/map.ts';
-import { albumKey } from '../src/releases/album-key.ts';
-import { fingerprint } from '../src/releases/fingerprint.ts';
+import { toSongWrite } from '../src/releases/fetcher.ts';
 import { presentRelease } from '../src/releases/present.ts';
 import { ReleasesRepository, type EventRow, type SongRow, type SongWrite } from '../src/releases/repository.ts';
 import {
@@ -226,23 +225,7 @@ export function generateSongWrites(options: DataOptions): SongWrite[] {
     const mapped = mapJioSaavnItems([raw], { language });
     const item = mapped.items[0];
     if (!item) throw new Error(`generated item not mappable: ${JSON.stringify(mapped.skipped)}`);
-    writes.push({
-      source: item.source,
-      externalId: item.externalId,
-      title: item.title,
-      artists: item.artists,
-      album: item.album.name,
-      albumKey: albumKey(item),
-      albumExternalId: item.album.externalId,
-      language: item.language,
-      releaseDate: item.releaseDate,
-      imageUrl: item.imageUrl,
-      url: item.url,
-      durationSeconds: item.durationSeconds,
-      kind: item.kind,
-      metadata: item.raw,
-      fingerprint: fingerprint(item),
-    });
+    writes.push(toSongWrite(item));
   }
   return writes;
 }

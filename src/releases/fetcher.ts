@@ -6,7 +6,7 @@ import type { Bus } from '../ports/bus.ts';
 import type { ReleaseEventPayload } from '../ports/events.ts';
 import { albumKey } from './album-key.ts';
 import { fingerprint } from './fingerprint.ts';
-import type { MapResult } from './model.ts';
+import type { MapResult, ReleaseInput } from './model.ts';
 import type { EventRow, ReleasesRepository, RunError, RunRow, SongRow, SongWrite } from './repository.ts';
 
 /** One upstream source of new releases (JioSaavn today), already mapped to the domain model. */
@@ -28,6 +28,27 @@ export interface RunSummary {
   updated: number;
   rateLimited: boolean;
   errors: RunError[];
+}
+
+/** Pure: a mapped upstream item as the repository writes it (its album key and fingerprint computed). */
+export function toSongWrite(item: ReleaseInput): SongWrite {
+  return {
+    source: item.source,
+    externalId: item.externalId,
+    title: item.title,
+    artists: item.artists,
+    album: item.album.name,
+    albumKey: albumKey(item),
+    albumExternalId: item.album.externalId,
+    language: item.language,
+    releaseDate: item.releaseDate,
+    imageUrl: item.imageUrl,
+    url: item.url,
+    durationSeconds: item.durationSeconds,
+    kind: item.kind,
+    metadata: item.raw,
+    fingerprint: fingerprint(item),
+  };
 }
 
 export function summarize(run: RunRow): RunSummary {
@@ -270,23 +291,7 @@ export class ReleaseFetcher {
     runId: string,
     totals: { newSongs: number; newAlbums: number; updated: number },
   ): Promise<void> {
-    const writes: SongWrite[] = result.items.map((item) => ({
-      source: item.source,
-      externalId: item.externalId,
-      title: item.title,
-      artists: item.artists,
-      album: item.album.name,
-      albumKey: albumKey(item),
-      albumExternalId: item.album.externalId,
-      language: item.language,
-      releaseDate: item.releaseDate,
-      imageUrl: item.imageUrl,
-      url: item.url,
-      durationSeconds: item.durationSeconds,
-      kind: item.kind,
-      metadata: item.raw,
-      fingerprint: fingerprint(item),
-    }));
+    const writes = result.items.map(toSongWrite);
     const now = this.#o.clock();
     const outcome = await this.#o.repository.ingestPage(writes, {
       runId,
