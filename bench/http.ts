@@ -46,6 +46,7 @@ import {
   quantile,
   sleep,
   table,
+  summaryTable,
   type SummaryRow,
 } from './lib.ts';
 
@@ -811,12 +812,6 @@ if (isMain(import.meta.url)) {
       pgUrl: values['no-pg'] ? undefined : values['pg-url'],
     });
     heading('Summary');
-    console.log(
-      table(
-        ['figure', 'value', 'baseline', 'ratio', 'target', 'met'],
-        result.summary.map((r) => [r.figure, r.value, r.baseline, r.ratio, r.target, r.met]),
-        [0, 1, 2],
-      ),
-    );
+    console.log(summaryTable(result.summary, [0, 1, 2]));
   }
 }

@@ -31,6 +31,7 @@ import {
   isMain,
   machineInfo,
   table,
+  summaryTable,
   type SummaryRow,
 } from './lib.ts';
 
@@ -907,11 +908,5 @@ if (isMain(import.meta.url)) {
     pgUrl: values['no-pg'] ? undefined : values['pg-url'],
   });
   heading('Summary');
-  console.log(
-    table(
-      ['figure', 'value', 'baseline', 'ratio', 'target', 'met'],
-      result.summary.map((r) => [r.figure, r.value, r.baseline, r.ratio, r.target, r.met]),
-      [0, 2],
-    ),
-  );
+  console.log(summaryTable(result.summary, [0, 2]));
 }

@@ -242,3 +242,12 @@ export function loadNow(): string {
     .map((v) => v.toFixed(1))
     .join('/')}, CPU pressure ${cpuPressure()}`;
 }
+
+/** The closing table every bench entry point prints: one row per figure, with its baseline, ratio and target. */
+export function summaryTable(rows: readonly SummaryRow[], alignLeft: readonly number[] = [0, 1, 2]): string {
+  return table(
+    ['figure', 'value', 'baseline', 'ratio', 'target', 'met'],
+    rows.map((r) => [r.figure, r.value, r.baseline, r.ratio, r.target, r.met]),
+    alignLeft,
+  );
+}

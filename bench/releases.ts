@@ -32,7 +32,7 @@ import {
   loadNow,
   machineInfo,
   onExit,
-  table,
+  summaryTable,
   type SummaryRow,
 } from './lib.ts';
 
@@ -123,13 +123,7 @@ async function main(): Promise<void> {
   heading('Summary');
   console.log(describeMachine(machine, postgres));
   console.log(`${loadNow()} at the end; total run ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  console.log(
-    table(
-      ['figure', 'value', 'baseline', 'ratio', 'target', 'met'],
-      summary.map((r) => [r.figure, r.value, r.baseline, r.ratio, r.target, r.met]),
-      [0, 1, 2],
-    ),
-  );
+  console.log(summaryTable(summary, [0, 1, 2]));
   console.log(
     'Ratios are measured within this run (baseline and subject alternate on the same machine). Rows marked ' +
       '(prototype) are bench-only changes, not what src/ does. "CPU µs per request" divides the CPU the server ' +

@@ -286,6 +286,21 @@ export class ReleaseFetcher {
     return lastError === undefined ? { pagesOk } : { pagesOk, error: lastError };
   }
 
+  /** One log line per song, with the fields operators grep for. */
+  #logSongs(event: string, songs: readonly SongRow[]): void {
+    for (const song of songs) {
+      this.#o.logger.info({
+        event,
+        songId: song.id,
+        externalId: song.externalId,
+        title: song.title,
+        album: song.album,
+        language: song.language,
+        featured: song.featured,
+      });
+    }
+  }
+
   async #ingest(
     result: MapResult,
     runId: string,
@@ -302,34 +317,9 @@ export class ReleaseFetcher {
     totals.newSongs += outcome.inserted.length;
     totals.newAlbums += outcome.newlyFeatured.length;
     totals.updated += outcome.updated.length;
-    for (const song of outcome.inserted) {
-      this.#o.logger.info({
-        event: 'new_song_detected',
-        songId: song.id,
-        externalId: song.externalId,
-        title: song.title,
-        album: song.album,
-      });
-    }
-    for (const song of outcome.newlyFeatured) {
-      this.#o.logger.info({
-        event: 'new_album_featured',
-        songId: song.id,
-        externalId: song.externalId,
-        title: song.title,
-        album: song.album,
-        language: song.language,
-      });
-    }
-    for (const song of outcome.updated) {
-      this.#o.logger.info({
-        event: 'release_updated',
-        songId: song.id,
-        externalId: song.externalId,
-        title: song.title,
-        featured: song.featured,
-      });
-    }
+    this.#logSongs('new_song_detected', outcome.inserted);
+    this.#logSongs('new_album_featured', outcome.newlyFeatured);
+    this.#logSongs('release_updated', outcome.updated);
     // Publish through the outbox rather than just this page's events: if an earlier page's publish failed (bus
     // down), its events go out first, so no client ever sees a later event before an earlier one.
     await this.publishOutbox();
