@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, languageName, loadConfig, parseConfig } from './config.ts';
+import { ConfigError, loadConfig, parseConfig } from './config.ts';
+import { languageName } from './domain/music.ts';
 
 describe('parseConfig', () => {
   it('applies the documented defaults', () => {

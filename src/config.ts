@@ -3,27 +3,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { readFileSync } from 'node:fs';
 import { Cron } from 'croner';
-
-/** JioSaavn's language names, and the two-letter codes we accept for them. */
-export const LANGUAGE_CODES: Readonly<Record<string, string>> = {
-  hi: 'hindi',
-  en: 'english',
-  pa: 'punjabi',
-  ta: 'tamil',
-  te: 'telugu',
-  mr: 'marathi',
-  gu: 'gujarati',
-  bn: 'bengali',
-  kn: 'kannada',
-  bh: 'bhojpuri',
-  ml: 'malayalam',
-  ur: 'urdu',
-  hr: 'haryanvi',
-  rj: 'rajasthani',
-  or: 'odia',
-  as: 'assamese',
-};
-export const LANGUAGE_NAMES: ReadonlySet<string> = new Set(Object.values(LANGUAGE_CODES));
+import { languageName } from './domain/music.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -152,13 +132,6 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(name, `expected true or false, got "${raw}"`);
-}
-
-/** Maps `ml` → `malayalam`; returns undefined for an unknown language. */
-export function languageName(input: string): string | undefined {
-  const key = input.trim().toLowerCase();
-  if (LANGUAGE_NAMES.has(key)) return key;
-  return LANGUAGE_CODES[key];
 }
 
 function languages(env: Env): string[] {

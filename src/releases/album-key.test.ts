@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { albumKey, normalizeName } from './album-key.ts';
-import type { ReleaseInput } from './model.ts';
+import type { ReleaseInput } from '../domain/music.ts';
 
 type KeyInput = Pick<ReleaseInput, 'source' | 'album' | 'artists'>;
 

@@ -2,7 +2,7 @@
  * The key that groups the songs of one album (or film soundtrack), so exactly one of them is featured.
  */
 import he from 'he';
-import type { ReleaseInput } from './model.ts';
+import type { ReleaseInput } from '../domain/music.ts';
 
 /** Lowercase, entity-decoded, whitespace-collapsed: how two spellings of one name are made equal. */
 export function normalizeName(value: string): string {

@@ -6,7 +6,7 @@ import type { Bus } from '../ports/bus.ts';
 import type { ReleaseEventPayload } from '../ports/events.ts';
 import { albumKey } from './album-key.ts';
 import { fingerprint } from './fingerprint.ts';
-import type { MapResult, ReleaseInput } from './model.ts';
+import type { MapResult, ReleaseInput } from '../domain/music.ts';
 import type { EventRow, ReleasesRepository, RunError, RunRow, SongRow, SongWrite } from './repository.ts';
 
 /** One upstream source of new releases (JioSaavn today), already mapped to the domain model. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fingerprint } from './fingerprint.ts';
-import type { ReleaseInput } from './model.ts';
+import type { ReleaseInput } from '../domain/music.ts';
 
 const base: ReleaseInput = {
   source: 'jiosaavn',

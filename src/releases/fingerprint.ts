@@ -4,7 +4,7 @@
  * counters (play counts) or in the raw upstream payload never causes a write or an event.
  */
 import { createHash } from 'node:crypto';
-import type { ReleaseInput } from './model.ts';
+import type { ReleaseInput } from '../domain/music.ts';
 
 /**
  * Bump when the set or encoding of fingerprinted fields changes: every stored song then reads as changed once, which

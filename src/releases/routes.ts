@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { FeatureContext } from '../app.ts';
-import { languageName } from '../config.ts';
+import { languageName } from '../domain/music.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';

@@ -2,7 +2,7 @@
  * JioSaavn's web API (the calls jiosaavn.com itself makes), fetch side only: it returns raw typed pages and leaves
  * conversion to `map.ts`. See `UPSTREAMS.md` §1.
  */
-import { languageName } from '../../config.ts';
+import { languageName } from '../../domain/music.ts';
 import { createHttpClient, type HttpClient, type HttpClientOptions } from '../../infra/http-client.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { UpstreamError } from '../../infra/upstream-errors.ts';

@@ -4,8 +4,7 @@
  * be identified (no id or no title) is skipped and reported rather than thrown.
  */
 import he from 'he';
-import { languageName } from '../../config.ts';
-import type { MapResult, ReleaseInput } from '../../releases/model.ts';
+import { languageName, type MapResult, type ReleaseInput } from '../../domain/music.ts';
 import type {
   JioSaavnAlbumsPage,
   JioSaavnArtist,

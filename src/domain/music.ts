@@ -1,5 +1,38 @@
 /**
- * The domain model the releases job stores: one normalized upstream item (a song, or an album listed as a whole),
+ * The shared music domain model: what providers produce and jobs consume. Providers import this module, never a job
+ * folder.
+ */
+
+/** JioSaavn's language names, and the two-letter codes we accept for them. */
+export const LANGUAGE_CODES: Readonly<Record<string, string>> = {
+  hi: 'hindi',
+  en: 'english',
+  pa: 'punjabi',
+  ta: 'tamil',
+  te: 'telugu',
+  mr: 'marathi',
+  gu: 'gujarati',
+  bn: 'bengali',
+  kn: 'kannada',
+  bh: 'bhojpuri',
+  ml: 'malayalam',
+  ur: 'urdu',
+  hr: 'haryanvi',
+  rj: 'rajasthani',
+  or: 'odia',
+  as: 'assamese',
+};
+export const LANGUAGE_NAMES: ReadonlySet<string> = new Set(Object.values(LANGUAGE_CODES));
+
+/** Maps `ml` → `malayalam`; returns undefined for an unknown language. */
+export function languageName(input: string): string | undefined {
+  const key = input.trim().toLowerCase();
+  if (LANGUAGE_NAMES.has(key)) return key;
+  return LANGUAGE_CODES[key];
+}
+
+/**
+ * The release model the releases job stores: one normalized upstream item (a song, or an album listed as a whole),
  * whatever the source. Providers' pure mappers produce it; fingerprint, album key and the repositories consume it.
  */
 
