@@ -7,13 +7,13 @@ import {
   type FeedAction,
   type FeedState,
 } from '../../web/src/lib/feed.ts';
-import type { NewReleasesResponse, Release } from '../../web/src/lib/types.ts';
+import type { Release, ReleaseList } from '../../web/src/lib/types.ts';
 import { release } from './fixtures.ts';
 
 const AT = '2024-03-10T12:00:00.000Z';
 const ids = (items: Release[]) => items.map((r) => r.id);
 
-function response(items: Release[], nextCursor: string | null = null): NewReleasesResponse {
+function response(items: Release[], nextCursor: string | null = null): ReleaseList {
   return { items, nextCursor, asOf: AT, sources: [] };
 }
 

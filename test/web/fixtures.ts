@@ -14,8 +14,11 @@ export function release(id: number, overrides: Partial<Release> = {}): Release {
     durationSeconds: 215,
     isNew: true,
     likes: 3,
+    featured: true,
+    kind: 'song',
     source: 'jiosaavn',
     detectedAt: '2024-03-10T10:00:00.000Z',
+    updatedAt: '2024-03-10T10:00:00.000Z',
     ...overrides,
   };
 }

@@ -7,7 +7,7 @@ import {
   writeCache,
   type CacheStorage,
 } from '../../web/src/lib/offlineCache.ts';
-import type { NewReleasesResponse } from '../../web/src/lib/types.ts';
+import type { ReleaseList } from '../../web/src/lib/types.ts';
 import { release } from './fixtures.ts';
 
 function memoryStorage(initial: Record<string, string> = {}): CacheStorage & { data: Map<string, string> } {
@@ -20,7 +20,7 @@ function memoryStorage(initial: Record<string, string> = {}): CacheStorage & { d
   };
 }
 
-const list: NewReleasesResponse = {
+const list: ReleaseList = {
   items: [release(2), release(1, { liked: true })],
   nextCursor: 'cursor-2',
   asOf: '2024-03-10T12:00:00.000Z',

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { parseReleaseEvent, type ReleaseEvent, type ResetEvent } from '../lib/types.ts';
+import { parseReleaseEvent, parseResetEvent, type ReleaseEvent, type ResetEvent } from '../lib/types.ts';
 
 /**
  * Connection state of the live stream:
@@ -143,12 +143,7 @@ export function useNewReleasesStream(
     };
 
     const onReset = (ev: MessageEvent<string>): void => {
-      const data = onEvent(ev);
-      const reason =
-        typeof data === 'object' && data !== null && typeof (data as { reason?: unknown }).reason === 'string'
-          ? (data as { reason: string }).reason
-          : 'reset';
-      handlersRef.current.onReset?.({ reason });
+      handlersRef.current.onReset?.(parseResetEvent(onEvent(ev)));
     };
 
     const scheduleRecreate = (delay: number): void => {

@@ -1,5 +1,11 @@
 import { browserStorage, type CacheStorage } from './offlineCache.ts';
-import { parseNewReleasesResponse, type GuestToken, type LikeResult, type NewReleasesResponse } from './types.ts';
+import {
+  parseNewReleasesResponse,
+  type GuestToken,
+  type LikeResult,
+  type ReleaseList,
+  type TelemetryEvent,
+} from './types.ts';
 
 /** An HTTP or network failure talking to the Backbeat API. `status` is 0 when the server could not be reached. */
 export class ApiError extends Error {
@@ -70,7 +76,7 @@ export interface FetchNewReleasesOptions {
 }
 
 /** `GET /api/new-releases`: one page of featured releases, newest first. Throws {@link ApiError}. */
-export async function fetchNewReleases(options: FetchNewReleasesOptions = {}): Promise<NewReleasesResponse> {
+export async function fetchNewReleases(options: FetchNewReleasesOptions = {}): Promise<ReleaseList> {
   const params = new URLSearchParams();
   if (options.language) params.set('language', options.language);
   if (options.limit) params.set('limit', String(options.limit));
@@ -176,14 +182,6 @@ export async function likeAsGuest(id: number, liked: boolean): Promise<LikeOutco
     const fresh = await ensureGuestToken();
     return setLike(id, liked, fresh.token);
   }
-}
-
-/** Body of `POST /api/telemetry`. */
-export interface TelemetryEvent {
-  event: 'client_new_release_received';
-  songId: number;
-  eventId: number;
-  latencyMs?: number;
 }
 
 /** Fire-and-forget `POST /api/telemetry`; failures (rate limits, offline) are ignored. */

@@ -9,7 +9,7 @@ import {
   upsertRelease,
 } from './releases.ts';
 import type { CachedList } from './offlineCache.ts';
-import type { NewReleasesResponse, Release, SourceStatus } from './types.ts';
+import type { Release, ReleaseList, SourceStatus } from './types.ts';
 
 /** At most this many cards are highlighted after a refetch; more than that is a new list, not news. */
 export const MAX_FRESH_AFTER_REFETCH = 6;
@@ -49,7 +49,7 @@ export type FeedAction =
       type: 'fetchSuccess';
       mode: 'replace' | 'append';
       language: string | null;
-      response: NewReleasesResponse;
+      response: ReleaseList;
       at: string;
     }
   | { type: 'fetchFailure'; mode: 'replace' | 'append'; language: string | null; message: string }
@@ -203,7 +203,7 @@ export function feedReducer(state: FeedState, action: FeedAction): FeedState {
 }
 
 /** The list as the offline cache stores it, or null while the feed shows something the server did not confirm. */
-export function cacheableList(state: FeedState): NewReleasesResponse | null {
+export function cacheableList(state: FeedState): ReleaseList | null {
   if (state.origin !== 'network' || state.language !== null || !state.asOf) return null;
   return { items: state.items, nextCursor: state.nextCursor, asOf: state.asOf, sources: state.sources };
 }

@@ -1,4 +1,4 @@
-import { parseNewReleasesResponse, type NewReleasesResponse } from './types.ts';
+import { parseNewReleasesResponse, type ReleaseList } from './types.ts';
 
 /** localStorage key of the cached list. Bump the version when the stored shape changes. */
 export const CACHE_KEY = 'backbeat:new-releases:v1';
@@ -10,7 +10,7 @@ export const CACHE_MAX_ITEMS = 200;
 export interface CachedList {
   /** ISO time at which this list was known to match the server. */
   savedAt: string;
-  data: NewReleasesResponse;
+  data: ReleaseList;
 }
 
 /** The subset of the Web Storage API the cache needs (so tests can pass a plain object). */
@@ -59,7 +59,7 @@ export function readCache(storage: CacheStorage | null): CachedList | null {
  */
 export function writeCache(
   storage: CacheStorage | null,
-  data: NewReleasesResponse,
+  data: ReleaseList,
   savedAt: Date | string = new Date(),
 ): boolean {
   if (!storage) return false;
