@@ -43,6 +43,7 @@ const REFILLED = sql.raw(
 const NOT_PAUSED = sql.raw(`(paused_until IS NULL OR paused_until <= clock_timestamp())`);
 
 interface StateRow {
+  service_name: string;
   max_tokens: number;
   refill_rate: number;
   interval_ms: number;
@@ -63,9 +64,10 @@ const TAKE_ATTEMPTS = 3;
  * - paused: the time left until `paused_until`;
  * - empty: the time for the missing tokens to refill at the current rate, or one refill interval when they never can
  *   (rate 0, or `count` above `max_tokens`), i.e. "check again later, an operator may change the bucket".
- * `remaining` is the whole tokens left. `get` reports the fractional tokens as of now without writing. `pause` keeps
- * the later of the stored and the new deadline. `update` first settles the refill earned under the old settings,
- * then applies the new ones (capping the tokens at the new maximum).
+ * `remaining` is the whole tokens left. `get`, `find` and `list` report the fractional tokens as of now without
+ * writing them (`get` creates a missing bucket first; `find` and `list` never write). `pause` keeps the later of the
+ * stored and the new deadline. `update` creates a missing bucket with the defaults, first settles the refill earned
+ * under the old settings, then applies the new ones (capping the tokens at the new maximum).
  * Pause deadlines come from the application's clock and are compared with the database's: keep hosts in NTP sync.
  */
 export class SqlRateLimiter implements RateLimiter {
@@ -116,7 +118,18 @@ export class SqlRateLimiter implements RateLimiter {
       state = await this.#read(service);
     }
     if (!state) throw new Error(`rate_limit_tokens row for ${service} vanished`);
-    return toBucketState(service, state);
+    return toBucketState(state);
+  }
+
+  async find(service: string): Promise<BucketState | undefined> {
+    const state = await this.#read(service);
+    return state && toBucketState(state);
+  }
+
+  async list(): Promise<BucketState[]> {
+    // COLLATE "C": byte order, the same on every database whatever its default collation.
+    const rows = await this.#select(sql.raw(`ORDER BY service_name COLLATE "C"`));
+    return rows.map(toBucketState);
   }
 
   async update(service: string, settings: Partial<BucketSettings>): Promise<BucketState> {
@@ -153,10 +166,17 @@ export class SqlRateLimiter implements RateLimiter {
   }
 
   async #read(service: string): Promise<StateRow | undefined> {
-    const rows = await queryRows<StateRow>(
+    const rows = await this.#select(sql`WHERE service_name = ${service}`);
+    return rows[0];
+  }
+
+  /** The rows matching `where`, tokens as of `clock_timestamp()` (read only: the refill is not written). */
+  async #select(where: SQL): Promise<StateRow[]> {
+    return queryRows<StateRow>(
       this.#db,
       sql`
-        SELECT max_tokens,
+        SELECT service_name,
+               max_tokens,
                refill_rate,
                (EXTRACT(EPOCH FROM refill_interval) * 1000)::float8 AS interval_ms,
                ${REFILLED} AS tokens,
@@ -164,9 +184,8 @@ export class SqlRateLimiter implements RateLimiter {
                (EXTRACT(EPOCH FROM paused_until) * 1000)::float8 AS paused_until_ms,
                (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::float8 AS now_ms
         FROM rate_limit_tokens
-        WHERE service_name = ${service}`,
+        ${where}`,
     );
-    return rows[0];
   }
 
   /** Creates the bucket with the default settings, full, unless it exists. */
@@ -198,9 +217,9 @@ function refusal(state: StateRow, count: number): TakeResult {
   return { granted: false, remaining, reason: 'empty', retryAfterMs };
 }
 
-function toBucketState(service: string, state: StateRow): BucketState {
+function toBucketState(state: StateRow): BucketState {
   return {
-    service,
+    service: state.service_name,
     maxTokens: state.max_tokens,
     refillRate: state.refill_rate,
     refillIntervalMs: state.interval_ms,

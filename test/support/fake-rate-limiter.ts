@@ -1,7 +1,8 @@
 /**
  * An in-memory `RateLimiter` for client tests: a plain token count (no refill) plus a pause deadline, and a record
  * of every take and pause so tests can assert how many tokens a call consumed and what pause it asked for.
- * It is not the production memory adapter: it has no refill clock, on purpose, so counts are exact.
+ * It is not the production memory adapter: it has no refill clock, on purpose, so counts are exact. All services
+ * share the one count; `find` and `list` know the services that `take`, `pause`, `get` or `update` have named.
  */
 import type { BucketSettings, BucketState, RateLimiter, TakeResult } from '../../src/ports/rate-limiter.ts';
 
@@ -14,6 +15,7 @@ export class FakeRateLimiter implements RateLimiter {
   readonly pauses: { service: string; until: Date }[] = [];
   #settings: BucketSettings = { maxTokens: 1000, refillRate: 0, refillIntervalMs: 86_400_000 };
   readonly #now: () => number;
+  readonly #services = new Set<string>();
 
   constructor(tokens = 1000, now: () => number = Date.now) {
     this.tokens = tokens;
@@ -26,6 +28,7 @@ export class FakeRateLimiter implements RateLimiter {
   }
 
   async take(service: string, count = 1): Promise<TakeResult> {
+    this.#services.add(service);
     const nowMs = this.#now();
     if (this.pausedUntil && this.pausedUntil.getTime() > nowMs) {
       this.takes.push({ service, granted: false });
@@ -46,11 +49,25 @@ export class FakeRateLimiter implements RateLimiter {
   }
 
   async pause(service: string, until: Date): Promise<void> {
+    this.#services.add(service);
     this.pauses.push({ service, until });
     this.pausedUntil = until;
   }
 
   async get(service: string): Promise<BucketState> {
+    this.#services.add(service);
+    return this.#state(service);
+  }
+
+  async find(service: string): Promise<BucketState | undefined> {
+    return this.#services.has(service) ? this.#state(service) : undefined;
+  }
+
+  async list(): Promise<BucketState[]> {
+    return [...this.#services].sort().map((service) => this.#state(service));
+  }
+
+  #state(service: string): BucketState {
     return {
       service,
       ...this.#settings,

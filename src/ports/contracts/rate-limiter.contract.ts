@@ -36,6 +36,57 @@ export function runRateLimiterContract(options: RateLimiterContractOptions): voi
       expect(await limiter.take(service())).toEqual({ granted: true, remaining: DEFAULT_BUCKET.maxTokens - 1 });
     });
 
+    test('find and list never create a bucket', async () => {
+      const limiter = await options.create();
+      const name = service();
+      expect(await limiter.find(name)).toBeUndefined();
+      expect((await limiter.list()).some((bucket) => bucket.service === name)).toBe(false);
+      expect(await limiter.find(name)).toBeUndefined();
+      await limiter.get(name);
+      expect(await limiter.find(name)).toMatchObject({ service: name, ...DEFAULT_BUCKET });
+    });
+
+    test('find and list report every bucket with the refill applied, ordered by service', async () => {
+      const limiter = await options.create();
+      const prefix = service();
+      const names = [`${prefix}-b`, `${prefix}-a`, `${prefix}-c`];
+      for (const name of names) await limiter.update(name, { maxTokens: 10, ...NO_REFILL });
+      const [b] = names as [string];
+      // Empty 4 s ago, refilling one token a second: 4 tokens now, never written back.
+      await options.execute(
+        `UPDATE rate_limit_tokens SET tokens = 0, refill_rate = 1, refill_interval = interval '1 second',
+           last_refill = clock_timestamp() - interval '4 seconds' WHERE service_name = ${quote(b)}`,
+      );
+      const listed = (await limiter.list()).filter((bucket) => bucket.service.startsWith(prefix));
+      expect(listed.map((bucket) => bucket.service)).toEqual([...names].sort());
+      const listedB = listed.find((bucket) => bucket.service === b);
+      expect(listedB).toMatchObject({ maxTokens: 10, refillRate: 1, refillIntervalMs: 1000, pausedUntil: null });
+      expect(listedB?.tokens).toBeGreaterThanOrEqual(4);
+      expect(listedB?.tokens).toBeLessThan(5);
+      const found = await limiter.find(b);
+      expect(found?.tokens).toBeGreaterThanOrEqual(listedB?.tokens ?? Infinity);
+      expect(found?.tokens).toBeLessThan(5);
+      const others = listed.filter((bucket) => bucket.service !== b);
+      for (const bucket of others) expect(bucket.tokens).toBeCloseTo(10, 3);
+      // The list is in byte order across all services, not just this test's.
+      const all = (await limiter.list()).map((bucket) => bucket.service);
+      expect(all).toEqual([...all].sort());
+    });
+
+    test('update creates a missing bucket with the defaults, then applies the settings', async () => {
+      const limiter = await options.create();
+      const name = service();
+      const state = await limiter.update(name, { maxTokens: 5 });
+      expect(state).toMatchObject({
+        service: name,
+        maxTokens: 5,
+        refillRate: DEFAULT_BUCKET.refillRate,
+        refillIntervalMs: DEFAULT_BUCKET.refillIntervalMs,
+      });
+      expect(state.tokens).toBeCloseTo(5, 3);
+      expect(await limiter.find(name)).toMatchObject({ service: name, maxTokens: 5 });
+    });
+
     test('grants exactly max tokens, then refuses', async () => {
       const limiter = await options.create();
       const name = service();
