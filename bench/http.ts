@@ -27,7 +27,7 @@ import { parseConfig } from '../src/config.ts';
 import { createContainer, type Container } from '../src/container.ts';
 import { openDatabase, queryRows, type DatabaseHandle } from '../src/infra/db.ts';
 import { createLogger } from '../src/infra/logger.ts';
-import { presentRelease } from '../src/releases/present.ts';
+import { releasePresenter } from '../src/releases/present.ts';
 import { ReleasesRepository } from '../src/releases/repository.ts';
 import { generateSongWrites, paginate } from './ingest.ts';
 import {
@@ -439,7 +439,7 @@ async function seed(database: DatabaseHandle, releases: number): Promise<{ songs
     const out = await repository.ingestPage(page, {
       runId: 'bench-http-seed',
       now,
-      payloadOf: (song) => ({ ...presentRelease({ ...song, featured: true }, now, 7) }),
+      payloadOf: (song) => releasePresenter(7)({ ...song, featured: true }, now),
     });
     featured += out.newlyFeatured.length;
   }

@@ -16,7 +16,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { openDatabase, queryRows, type Database, type DatabaseHandle } from '../src/infra/db.ts';
 import { mapJioSaavnItems } from '../src/providers/jiosaavn/map.ts';
 import { toSongWrite } from '../src/releases/fetcher.ts';
-import { presentRelease } from '../src/releases/present.ts';
+import type { Release } from '../src/releases/contract.ts';
+import { releasePresenter } from '../src/releases/present.ts';
 import { ReleasesRepository, type EventRow, type SongRow, type SongWrite } from '../src/releases/repository.ts';
 import {
   collectGarbage,
@@ -301,7 +302,7 @@ function toSong(r: RawSong): SongRow {
 export interface PageOptions {
   runId: string;
   now: Date;
-  payloadOf: (song: SongRow, type: EventRow['type'], detectedAt: Date) => Record<string, unknown>;
+  payloadOf: (song: SongRow, type: EventRow['type'], detectedAt: Date) => Release;
 }
 
 /** Writes counted by a variant: rows the page actually changed. */
@@ -472,9 +473,9 @@ interface EndState {
 
 type Ingest = (db: Database, page: readonly SongWrite[], o: PageOptions) => Promise<Writes>;
 
-const payloadOf = (song: SongRow, _type: EventRow['type'], detectedAt: Date): Record<string, unknown> => ({
-  ...presentRelease({ ...song, featured: true }, detectedAt, 7),
-});
+const present = releasePresenter(7);
+const payloadOf = (song: SongRow, _type: EventRow['type'], detectedAt: Date): Release =>
+  present({ ...song, featured: true }, detectedAt);
 
 /** The code under test: ReleasesRepository.ingestPage. */
 const ingestSetBased: Ingest = async (db, page, o) => {

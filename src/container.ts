@@ -18,6 +18,8 @@ import { RedisBus } from './ports/redis/bus.ts';
 import { RedisCache } from './ports/redis/cache.ts';
 import { BullMqQueue } from './ports/redis/queue.ts';
 import { SqlRateLimiter } from './ports/sql-rate-limiter.ts';
+import { createAdminModule, type AdminModule } from './admin/module.ts';
+import type { JobModule } from './http/module.ts';
 import { createReleasesModule, type ReleasesModule } from './releases/module.ts';
 
 /** What a process does: `serve` answers HTTP, `worker` runs jobs, `all` both, `cli` neither (one-off commands). */
@@ -38,8 +40,14 @@ export interface Container {
   readonly adminToken: ResolvedSecret;
   readonly guestAuth: GuestAuth;
   readonly releases: ReleasesModule;
-  /** Builds the HTTP app over this container (serve and all roles). */
-  buildApp(): Promise<App>;
+  readonly admin: AdminModule;
+  /** Every job module, in registration order. */
+  readonly jobs: readonly JobModule[];
+  /**
+   * Builds the HTTP app over this container (serve and all roles). With `closeContainer`, closing the app also
+   * closes the container (a server process); tests that share a container leave it open.
+   */
+  buildApp(options?: { closeContainer?: boolean }): Promise<App>;
   /** Starts this role's background work: job workers and schedules for `worker`/`all`. */
   start(): Promise<void>;
   /** Waits for in-flight jobs and runs, then closes every adapter and the database (unless it was lent to us). */
@@ -55,6 +63,7 @@ export interface ContainerOptions {
 }
 
 const isWorker = (role: Role) => role === 'worker' || role === 'all';
+const servesHttp = (role: Role) => role === 'serve' || role === 'all';
 
 /**
  * Wires one process: opens the database (and applies migrations), picks the adapters for the mode (PGlite + memory
@@ -114,9 +123,10 @@ export async function createContainer(config: Config, options: ContainerOptions)
       metrics,
       health,
       clock,
-      serveHttp: options.role === 'serve' || options.role === 'all',
     });
-    closers.push(() => releases.close());
+    const jobs: JobModule[] = [releases];
+    for (const job of jobs) closers.push(() => job.close());
+    const admin = createAdminModule({ rateLimiter, logger });
 
     let closed = false;
     const container: Container = {
@@ -134,7 +144,9 @@ export async function createContainer(config: Config, options: ContainerOptions)
       adminToken,
       guestAuth,
       releases,
-      buildApp: async () =>
+      admin,
+      jobs,
+      buildApp: async (appOptions = {}) =>
         buildApp({
           config,
           logger,
@@ -142,13 +154,15 @@ export async function createContainer(config: Config, options: ContainerOptions)
           health,
           adminToken: adminToken.value,
           guestAuth,
-          features: [releases.feature],
-          onPreClose: () => releases.closeStreams(),
+          modules: [...jobs, admin],
+          ...(appOptions.closeContainer ? { onClose: () => container.close() } : {}),
         }),
       start: async () => {
-        await releases.start();
+        if (servesHttp(options.role)) {
+          for (const job of jobs) await job.start();
+        }
         if (isWorker(options.role)) {
-          await releases.schedule();
+          for (const job of jobs) await job.schedule();
           await queue.start();
         }
       },

@@ -3,11 +3,12 @@ import { hostname } from 'node:os';
 import { RateLimitedError, UpstreamFailure, UpstreamRateLimitedError } from '../infra/upstream-errors.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Bus } from '../ports/bus.ts';
-import type { ReleaseEventPayload } from '../ports/events.ts';
 import { albumKey } from './album-key.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { MapResult, ReleaseInput } from '../domain/music.ts';
-import type { EventRow, ReleasesRepository, RunError, RunRow, SongRow, SongWrite } from './repository.ts';
+import type { ReleaseEvent, RunError, RunSummary } from './contract.ts';
+import type { Presenter } from './present.ts';
+import type { EventRow, ReleasesRepository, RunRow, SongRow, SongWrite } from './repository.ts';
 
 /** One upstream source of new releases (JioSaavn today), already mapped to the domain model. */
 export interface ReleaseSourceAdapter {
@@ -15,20 +16,7 @@ export interface ReleaseSourceAdapter {
   fetchPage(request: { language: string; page: number; size: number }): Promise<MapResult & { lastPage: boolean }>;
 }
 
-/** The summary `POST /api/new-releases/fetch`, `GET /api/new-releases/runs/:id` and `backbeat fetch` return. */
-export interface RunSummary {
-  runId: string;
-  status: RunRow['status'];
-  trigger: string;
-  startedAt: string;
-  finishedAt: string | null;
-  fetched: number;
-  newSongs: number;
-  newAlbums: number;
-  updated: number;
-  rateLimited: boolean;
-  errors: RunError[];
-}
+export type { RunSummary };
 
 /** Pure: a mapped upstream item as the repository writes it (its album key and fingerprint computed). */
 export function toSongWrite(item: ReleaseInput): SongWrite {
@@ -76,7 +64,7 @@ export interface FetcherOptions {
   pages: number;
   pageSize: number;
   /** Builds the pushed/persisted release JSON of a song. */
-  present: (song: SongRow, now: Date) => Record<string, unknown>;
+  present: Presenter;
   clock?: () => Date;
   /** How often a running run refreshes its lease, and after how long without one it counts as dead. */
   heartbeatMs?: number;
@@ -126,6 +114,11 @@ export class ReleaseFetcher {
     return { run: summarize(run), started: true, done };
   }
 
+  /** The most recent runs, newest first. */
+  async recent(limit: number): Promise<RunSummary[]> {
+    return (await this.#o.repository.listRuns(limit)).map(summarize);
+  }
+
   /** The stored summary of a run, or undefined. */
   async get(runId: string): Promise<RunSummary | undefined> {
     const run = await this.#o.repository.getRun(runId);
@@ -161,7 +154,7 @@ export class ReleaseFetcher {
     const sent: number[] = [];
     try {
       for (const event of events) {
-        const payload: ReleaseEventPayload = {
+        const payload: ReleaseEvent = {
           eventId: event.id,
           type: event.type,
           release: event.payload,

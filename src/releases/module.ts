@@ -1,19 +1,19 @@
-import type { Feature } from '../app.ts';
 import type { Config } from '../config.ts';
 import type { HealthRegistry } from '../http/health.ts';
+import type { JobModule } from '../http/module.ts';
 import { SseHub } from '../http/sse.ts';
 import type { DatabaseHandle } from '../infra/db.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Metrics } from '../infra/metrics.ts';
 import type { Bus, Unsubscribe } from '../ports/bus.ts';
 import type { Cache } from '../ports/cache.ts';
-import type { ReleaseEventPayload } from '../ports/events.ts';
 import type { Queue } from '../ports/queue.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
 import { JioSaavnClient } from '../providers/jiosaavn/client.ts';
 import { mapNewReleasesPage } from '../providers/jiosaavn/map.ts';
 import { ReleaseFetcher, type ReleaseSourceAdapter } from './fetcher.ts';
-import { presentRelease } from './present.ts';
+import type { ReleaseEvent } from './contract.ts';
+import { releasePresenter } from './present.ts';
 import { ReleasesRepository } from './repository.ts';
 import { releasesRoutes } from './routes.ts';
 import { ReleasesService } from './service.ts';
@@ -21,20 +21,16 @@ import { ReleaseStream } from './stream.ts';
 
 export const FETCH_JOB = 'releases.fetch';
 
-export interface ReleasesModule {
-  readonly feature: Feature;
+/**
+ * The releases job: `plugin` holds its routes (and ends its SSE streams when the server closes), `start` subscribes
+ * the SSE hub to the bus, `schedule` registers the recurring fetch on `FETCH_CRON` and, with `FETCH_ON_START`, one
+ * fetch now; `close` waits for this process's runs, then unsubscribes.
+ */
+export interface ReleasesModule extends JobModule {
   readonly repository: ReleasesRepository;
   readonly service: ReleasesService;
   readonly fetcher: ReleaseFetcher;
   readonly stream: ReleaseStream;
-  /** Subscribes the SSE hub to the bus (HTTP processes). */
-  start(): Promise<void>;
-  /** Registers the recurring fetch on `FETCH_CRON` and, with `FETCH_ON_START`, one fetch now (worker processes). */
-  schedule(): Promise<void>;
-  /** Ends every SSE stream (before the HTTP server closes). */
-  closeStreams(): Promise<void>;
-  /** Waits for this process's runs, then unsubscribes. */
-  close(): Promise<void>;
 }
 
 export interface ReleasesModuleDeps {
@@ -48,7 +44,6 @@ export interface ReleasesModuleDeps {
   metrics: Metrics;
   health: HealthRegistry;
   clock: () => Date;
-  serveHttp: boolean;
 }
 
 /** JioSaavn's `content.getAlbums`, fetched then converted. */
@@ -74,11 +69,12 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     logger: log,
   });
   const sources = [jiosaavnSource(client)];
+  const present = releasePresenter(config.releases.newWindowDays);
   const service = new ReleasesService({
     repository,
     sourceNames: sources.map((s) => s.name),
     clock,
-    newWindowDays: config.releases.newWindowDays,
+    present,
     recentWindowDays: config.releases.recentWindowDays,
     cache: deps.cache,
     logger: log,
@@ -98,7 +94,7 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     pageSize: config.releases.pageSize,
     staleAfterMs: config.releases.runStaleAfterMs,
     heartbeatMs: Math.max(250, Math.floor(config.releases.runStaleAfterMs / 6)),
-    present: (song, now) => ({ ...presentRelease(song, now, config.releases.newWindowDays) }),
+    present,
     clock,
     onDataChanged: () => service.invalidate(),
     onRunFinished: (run) => {
@@ -139,19 +135,21 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     { attempts: 1 },
   );
 
+  const routes = releasesRoutes({ service, fetcher, stream });
   const unsubscribers: Unsubscribe[] = [];
   return {
-    feature: {
-      name: 'releases',
-      routes: releasesRoutes({ service, fetcher, stream, rateLimiter: deps.rateLimiter, logger: log }),
+    name: 'releases',
+    plugin: async (app, context) => {
+      // Streams end before the server waits for open requests, or an SSE client would hold it open.
+      app.addHook('preClose', () => hub.close());
+      await app.register(routes, context);
     },
     repository,
     service,
     fetcher,
     stream,
     start: async () => {
-      if (!deps.serveHttp) return;
-      const onEvent = (payload: ReleaseEventPayload) => {
+      const onEvent = (payload: ReleaseEvent) => {
         service.forgetLocal();
         stream.broadcast(payload);
       };
@@ -166,7 +164,6 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
         await queue.add(FETCH_JOB, { trigger: 'start' }, { jobId: `releases:fetch:start:${minute}` });
       }
     },
-    closeStreams: () => hub.close(),
     close: async () => {
       await fetcher.drain();
       for (const unsubscribe of unsubscribers.splice(0)) await unsubscribe().catch(() => undefined);

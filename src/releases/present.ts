@@ -1,30 +1,18 @@
+import type { Release } from './contract.ts';
 import { isNew } from './new-window.ts';
 import type { SongRow } from './repository.ts';
 
-/** A release as every API answer and every pushed event shows it. */
-export interface Release {
-  id: number;
-  title: string;
-  artists: string[];
-  album: { id: string | null; name: string };
-  language: string;
-  releaseDate: string | null;
-  imageUrl: string | null;
-  url: string | null;
-  durationSeconds: number | null;
-  isNew: boolean;
-  likes: number;
-  liked?: boolean;
-  featured: boolean;
-  kind: 'song' | 'album';
-  source: string;
-  detectedAt: string;
-  updatedAt: string;
-}
+export type { Release };
 
-/** Pure: the public JSON of a stored song at time `now` (`isNew` is computed, so it expires by itself). */
-export function presentRelease(song: SongRow, now: Date, newWindowDays: number): Release {
-  return {
+/** Builds the public JSON of a stored song at a given time. */
+export type Presenter = (song: SongRow, now: Date) => Release;
+
+/**
+ * The one presentation of a stored song, for lists, lookups and pushed events alike. Pure: `isNew` is computed from
+ * `now`, so it expires by itself.
+ */
+export function releasePresenter(newWindowDays: number): Presenter {
+  return (song, now) => ({
     id: song.id,
     title: song.title,
     artists: song.artists,
@@ -42,5 +30,5 @@ export function presentRelease(song: SongRow, now: Date, newWindowDays: number):
     source: song.source,
     detectedAt: song.addedAt.toISOString(),
     updatedAt: song.updatedAt.toISOString(),
-  };
+  });
 }

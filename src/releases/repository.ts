@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database } from '../infra/db.ts';
+import type { Release, RunError, RunStatus } from './contract.ts';
 
 /** A song as the upsert writes it: the mapped upstream item plus its fingerprint and album key. */
 export interface SongWrite {
@@ -37,7 +38,8 @@ export interface EventRow {
   id: number;
   songId: number;
   type: 'new_release' | 'release_updated';
-  payload: Record<string, unknown>;
+  /** The release as it was presented when the event was recorded. */
+  payload: Release;
   detectedAt: Date;
 }
 
@@ -57,15 +59,7 @@ export interface RunRow {
   errors: RunError[];
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'abandoned';
-
-export interface RunError {
-  source: string;
-  language?: string;
-  page?: number;
-  code: string;
-  message: string;
-}
+export type { RunError, RunStatus };
 
 export interface SourceRow {
   name: string;
@@ -152,7 +146,7 @@ interface RawEvent {
   id: string | number;
   song_id: string | number;
   type: EventRow['type'];
-  payload: Record<string, unknown> | string;
+  payload: Release | string;
   detected_at: Date | string;
 }
 
@@ -161,7 +155,7 @@ function toEvent(r: RawEvent): EventRow {
     id: Number(r.id),
     songId: Number(r.song_id),
     type: r.type,
-    payload: json<Record<string, unknown>>(r.payload),
+    payload: json<Release>(r.payload),
     detectedAt: new Date(r.detected_at),
   };
 }
@@ -239,7 +233,7 @@ export class ReleasesRepository {
     options: {
       runId: string;
       now: Date;
-      payloadOf: (song: SongRow, type: EventRow['type'], detectedAt: Date) => Record<string, unknown>;
+      payloadOf: (song: SongRow, type: EventRow['type'], detectedAt: Date) => Release;
     },
   ): Promise<IngestResult> {
     if (songs.length === 0) return { inserted: [], updated: [], newlyFeatured: [], events: [] };
@@ -512,6 +506,12 @@ export class ReleasesRepository {
           WHERE id = ${id} RETURNING *`,
     );
     return rows[0] ? toRun(rows[0]) : undefined;
+  }
+
+  /** The most recent runs, newest first. */
+  async listRuns(limit: number): Promise<RunRow[]> {
+    const rows = await this.#rows<RawRun>(sql`SELECT * FROM fetch_runs ORDER BY started_at DESC, id LIMIT ${limit}`);
+    return rows.map(toRun);
   }
 
   async getRun(id: string): Promise<RunRow | undefined> {

@@ -1,12 +1,20 @@
-import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import type { FeatureContext } from '../app.ts';
 import { languageName } from '../domain/music.ts';
 import { AppError, notFound } from '../errors.ts';
-import type { Logger } from '../infra/logger.ts';
-import type { RateLimiter } from '../ports/rate-limiter.ts';
+import { errorResponses } from '../http/contract.ts';
+import type { ModuleContext } from '../http/module.ts';
+import {
+  AlbumReleases,
+  FetchAccepted,
+  FetchFinished,
+  LikeResult,
+  ReleaseList,
+  RunList,
+  RunSummary,
+  SongDetail,
+} from './contract.ts';
 import type { ReleaseFetcher } from './fetcher.ts';
 import type { ReleasesService } from './service.ts';
 import type { ReleaseStream } from './stream.ts';
@@ -15,34 +23,41 @@ const SongId = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$', de
 const RunId = Type.Object({
   id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'run id' }),
 });
+/** The longest album name a route parameter takes (the router's own cap is raised to match, see `app.ts`). */
+export const MAX_ALBUM_NAME = 300;
+
+const tags = ['releases'];
+const admin = { tags, security: [{ adminToken: [] }] };
 
 export interface ReleasesRouteDeps {
   service: ReleasesService;
   fetcher: ReleaseFetcher;
   stream: ReleaseStream;
-  rateLimiter: RateLimiter;
-  logger: Logger;
 }
 
 /** The HTTP API of the releases job (see spec/releases.md). Routes validate and delegate to the service. */
-export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<FeatureContext> {
+export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<ModuleContext> {
   const { service, fetcher, stream } = deps;
   return async (fastify, { requireAdmin, guestAuth }) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    await app.register(rateLimit, { global: false });
 
     app.get(
       '/api/new-releases',
       {
         schema: {
+          tags,
+          summary: 'Featured releases of the recent window, newest first, one per album',
           querystring: Type.Object(
             {
-              language: Type.Optional(Type.String({ minLength: 2, maxLength: 20 })),
+              language: Type.Optional(
+                Type.String({ minLength: 2, maxLength: 20, description: 'A language name or code: malayalam, ml' }),
+              ),
               limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 24 })),
-              cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+              cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'nextCursor of a page' })),
             },
             { additionalProperties: false },
           ),
+          response: { 200: ReleaseList, ...errorResponses(400) },
         },
       },
       async (request, reply) => {
@@ -50,11 +65,12 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Feat
         let language: string | undefined;
         if (rawLanguage !== undefined) {
           language = languageName(rawLanguage);
-          if (!language)
+          if (!language) {
             throw new AppError(
               'BACKBEAT_ERR_VALIDATION',
               `querystring/language "${rawLanguage}" is not a known language`,
             );
+          }
         }
         const userId = await guestAuth.optionalUser(request);
         const json = await service.listJson({
@@ -63,18 +79,38 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Feat
           ...(cursor ? { cursor } : {}),
           ...(userId ? { userId } : {}),
         });
-        return reply.type('application/json; charset=utf-8').send(json);
+        // Already serialized (and cached) by the service: Fastify sends a string with a content type as it is, so
+        // the response schema documents this answer without serializing it twice.
+        return reply.type('application/json; charset=utf-8').send(json as unknown as ReleaseList);
       },
     );
 
-    app.get('/api/new-releases/songs/:id', { schema: { params: SongId } }, async (request) => {
-      const userId = await guestAuth.optionalUser(request);
-      return service.song(Number(request.params.id), userId);
-    });
+    app.get(
+      '/api/new-releases/songs/:id',
+      {
+        schema: {
+          tags,
+          summary: 'One song with its upstream metadata and fingerprint',
+          params: SongId,
+          response: { 200: SongDetail, ...errorResponses(400, 404) },
+        },
+      },
+      async (request) => {
+        const userId = await guestAuth.optionalUser(request);
+        return service.song(Number(request.params.id), userId);
+      },
+    );
 
     app.get(
       '/api/new-releases/albums/:name',
-      { schema: { params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 300 }) }) } },
+      {
+        schema: {
+          tags,
+          summary: "Every stored song of an album, by the album's name",
+          params: Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_ALBUM_NAME }) }),
+          response: { 200: AlbumReleases, ...errorResponses(400, 404) },
+        },
+      },
       async (request) => service.album(request.params.name.trim()),
     );
 
@@ -83,7 +119,11 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Feat
       {
         preHandler: requireAdmin,
         schema: {
+          ...admin,
+          summary: 'Start a fetch run now (or join the one in flight)',
+          description: 'Answers 202 with the run id at once, or with `?wait=true` 200 and the summary when it ends.',
           querystring: Type.Object({ wait: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+          response: { 200: FetchFinished, 202: FetchAccepted, ...errorResponses(400, 401, 403) },
         },
       },
       async (request, reply) => {
@@ -94,90 +134,93 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Feat
         }
         // The run goes on after this answer; its failure is recorded on the run, not thrown here.
         done.catch(() => undefined);
+        const statusUrl = `/api/new-releases/runs/${run.runId}`;
         return reply
           .status(202)
-          .header('location', `/api/new-releases/runs/${run.runId}`)
-          .send({ runId: run.runId, status: run.status, started, statusUrl: `/api/new-releases/runs/${run.runId}` });
+          .header('location', statusUrl)
+          .send({ runId: run.runId, status: run.status, started, statusUrl });
       },
     );
 
-    app.get('/api/new-releases/runs/:id', { preHandler: requireAdmin, schema: { params: RunId } }, async (request) => {
-      const run = await fetcher.get(request.params.id);
-      if (!run) throw notFound(`No fetch run with id ${request.params.id}`);
-      return run;
-    });
+    app.get(
+      '/api/new-releases/runs',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          ...admin,
+          summary: 'The most recent fetch runs, newest first',
+          querystring: Type.Object(
+            { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) },
+            { additionalProperties: false },
+          ),
+          response: { 200: RunList, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => ({ items: await fetcher.recent(request.query.limit ?? 20) }),
+    );
 
-    app.get('/api/new-releases/events', async (request, reply) => {
-      await stream.connect(request, reply);
-    });
+    app.get(
+      '/api/new-releases/runs/:id',
+      {
+        preHandler: requireAdmin,
+        schema: {
+          ...admin,
+          summary: 'One fetch run',
+          params: RunId,
+          response: { 200: RunSummary, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const run = await fetcher.get(request.params.id);
+        if (!run) throw notFound(`No fetch run with id ${request.params.id}`);
+        return run;
+      },
+    );
+
+    app.get(
+      '/api/new-releases/events',
+      {
+        schema: {
+          tags,
+          summary: 'Server-sent events: new_release, release_updated, reset',
+          description:
+            'text/event-stream. Each event has `id:` (the database event id), `event:` and one JSON `data:` line ' +
+            '(a ReleaseEvent; `reset` carries a ResetEvent). Reconnect with `Last-Event-ID` (or `?lastEventId=`) ' +
+            'to get every missed event replayed.',
+          querystring: Type.Object(
+            { lastEventId: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })) },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: {
+              description: 'An event stream',
+              content: { 'text/event-stream': { schema: Type.String() } },
+            },
+            ...errorResponses(400),
+          },
+        },
+      },
+      async (request, reply) => {
+        await stream.connect(request, reply);
+      },
+    );
 
     for (const method of ['POST', 'DELETE'] as const) {
       app.route({
         method,
         url: '/api/new-releases/songs/:id/like',
-        schema: { params: SongId },
+        schema: {
+          tags,
+          summary: method === 'POST' ? 'Like a song' : 'Take a like back',
+          security: [{ guestToken: [] }],
+          params: SongId,
+          response: { 200: LikeResult, ...errorResponses(400, 401, 404) },
+        },
         handler: async (request) => {
           const userId = await guestAuth.requireUser(request);
           return service.like(Number(request.params.id), userId, method === 'POST');
         },
       });
     }
-
-    app.post(
-      '/api/telemetry',
-      {
-        config: { rateLimit: { max: 120, timeWindow: 60_000 } },
-        schema: {
-          body: Type.Object(
-            {
-              event: Type.Literal('client_new_release_received'),
-              songId: Type.Optional(Type.Integer({ minimum: 1 })),
-              eventId: Type.Optional(Type.Integer({ minimum: 0 })),
-              latencyMs: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400_000 })),
-            },
-            { additionalProperties: false },
-          ),
-        },
-      },
-      async (request, reply) => {
-        const { event, songId, eventId, latencyMs } = request.body;
-        deps.logger.info({ event, songId, eventId, latencyMs, ip: request.ip });
-        return reply.status(202).send({ accepted: true });
-      },
-    );
-
-    const Service = Type.Object({ service: Type.String({ pattern: '^[a-z0-9_-]{1,40}$' }) });
-    const present = (s: Awaited<ReturnType<RateLimiter['get']>>) => ({
-      service: s.service,
-      maxTokens: s.maxTokens,
-      refillRate: s.refillRate,
-      refillIntervalMs: s.refillIntervalMs,
-      tokens: Math.round(s.tokens * 1000) / 1000,
-      lastRefill: s.lastRefill.toISOString(),
-      pausedUntil: s.pausedUntil ? s.pausedUntil.toISOString() : null,
-    });
-    app.get(
-      '/api/admin/rate-limits/:service',
-      { preHandler: requireAdmin, schema: { params: Service } },
-      async (request) => present(await deps.rateLimiter.get(request.params.service)),
-    );
-    app.put(
-      '/api/admin/rate-limits/:service',
-      {
-        preHandler: requireAdmin,
-        schema: {
-          params: Service,
-          body: Type.Object(
-            {
-              maxTokens: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
-              refillRate: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000_000 })),
-              refillIntervalMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 366 * 86_400_000 })),
-            },
-            { additionalProperties: false, minProperties: 1 },
-          ),
-        },
-      },
-      async (request) => present(await deps.rateLimiter.update(request.params.service, request.body)),
-    );
   };
 }

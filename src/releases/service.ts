@@ -1,22 +1,10 @@
+import { LRUCache } from 'lru-cache';
 import { AppError, notFound } from '../errors.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Cache } from '../ports/cache.ts';
-import { presentRelease, type Release } from './present.ts';
+import type { AlbumReleases, LikeResult, ReleaseList, SongDetail, SourceStatus } from './contract.ts';
+import type { Presenter } from './present.ts';
 import type { ReleasesRepository } from './repository.ts';
-
-export interface SourceFreshness {
-  name: string;
-  status: 'ok' | 'degraded' | 'unknown';
-  lastSuccessAt: string | null;
-  lastError: string | null;
-}
-
-export interface ReleaseList {
-  items: Release[];
-  nextCursor: string | null;
-  asOf: string;
-  sources: SourceFreshness[];
-}
 
 interface Cursor {
   sortDate: string;
@@ -59,17 +47,17 @@ export class ReleasesService {
   readonly #listCacheTtlMs: number;
   readonly #logger: Logger | undefined;
   /** Serialized pages this process served in the last second: spares even the shared cache's round trip. */
-  readonly #memo = new Map<string, { json: string; expires: number }>();
+  readonly #memo: LRUCache<string, string>;
   readonly #sourceNames: readonly string[];
   readonly #clock: () => Date;
-  readonly #newWindowDays: number;
+  readonly #present: Presenter;
   readonly #recentWindowDays: number;
 
   constructor(options: {
     repository: ReleasesRepository;
     sourceNames: readonly string[];
     clock?: () => Date;
-    newWindowDays: number;
+    present: Presenter;
     recentWindowDays: number;
     cache?: Cache;
     /** How long a cached list page may be served (it is also dropped on every change). Default 10 s. */
@@ -82,12 +70,9 @@ export class ReleasesService {
     this.#logger = options.logger;
     this.#sourceNames = options.sourceNames;
     this.#clock = options.clock ?? (() => new Date());
-    this.#newWindowDays = options.newWindowDays;
+    this.#present = options.present;
     this.#recentWindowDays = options.recentWindowDays;
-  }
-
-  present(song: Parameters<typeof presentRelease>[0], now = this.#clock()): Release {
-    return presentRelease(song, now, this.#newWindowDays);
+    this.#memo = new LRUCache({ max: MEMO_ENTRIES, ttl: Math.min(MEMO_TTL_MS, this.#listCacheTtlMs) });
   }
 
   /**
@@ -97,16 +82,14 @@ export class ReleasesService {
   async listJson(query: { language?: string; limit: number; cursor?: string; userId?: string }): Promise<string> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const key = `${LIST_CACHE_PREFIX}${query.language ?? '*'}:${query.limit}:${query.cursor ?? ''}`;
-    const nowMs = Date.now();
-    const memo = this.#memo.get(key);
-    let json = memo && memo.expires > nowMs ? memo.json : await this.#cacheGet(key);
+    let json = this.#memo.get(key);
     if (json === undefined) {
-      json = JSON.stringify(await this.#list(query.language, query.limit, after));
-      await this.#cacheSet(key, json);
-    }
-    if (!memo || memo.expires <= nowMs) {
-      if (this.#memo.size >= MEMO_ENTRIES) this.#memo.clear();
-      this.#memo.set(key, { json, expires: nowMs + Math.min(MEMO_TTL_MS, this.#listCacheTtlMs) });
+      json = await this.#cacheGet(key);
+      if (json === undefined) {
+        json = JSON.stringify(await this.#list(query.language, query.limit, after));
+        await this.#cacheSet(key, json);
+      }
+      this.#memo.set(key, json);
     }
     if (!query.userId) return json;
     const page = JSON.parse(json) as ReleaseList;
@@ -166,11 +149,11 @@ export class ReleasesService {
     const page = rows.slice(0, queryLimit);
     const last = page.at(-1);
     const nextCursor = rows.length > queryLimit && last ? encodeCursor({ sortDate: last.sortDate, id: last.id }) : null;
-    return { items: page.map((s) => this.present(s, now)), nextCursor, asOf: now.toISOString(), sources };
+    return { items: page.map((s) => this.#present(s, now)), nextCursor, asOf: now.toISOString(), sources };
   }
 
   /** Freshness of every configured source (`unknown` until its first run). */
-  async sources(): Promise<SourceFreshness[]> {
+  async sources(): Promise<SourceStatus[]> {
     const rows = await this.#repo.sources();
     return this.#sourceNames.map((name) => {
       const row = rows.find((r) => r.name === name);
@@ -183,20 +166,20 @@ export class ReleasesService {
     });
   }
 
-  async song(id: number, userId?: string): Promise<Release & { metadata: unknown; fingerprint: string }> {
+  async song(id: number, userId?: string): Promise<SongDetail> {
     const song = await this.#repo.getSong(id, userId);
     if (!song) throw notFound(`No song with id ${id}`);
-    return { ...this.present(song), metadata: song.metadata, fingerprint: song.fingerprint };
+    return { ...this.#present(song, this.#clock()), metadata: song.metadata, fingerprint: song.fingerprint };
   }
 
-  async album(name: string): Promise<{ name: string; items: Release[] }> {
+  async album(name: string): Promise<AlbumReleases> {
     const songs = await this.#repo.songsByAlbumName(name);
     if (songs.length === 0) throw notFound(`No album named "${name}"`);
     const now = this.#clock();
-    return { name: songs[0]!.album, items: songs.map((s) => this.present(s, now)) };
+    return { name: songs[0]!.album, items: songs.map((s) => this.#present(s, now)) };
   }
 
-  async like(id: number, userId: string, liked: boolean): Promise<{ id: number; likes: number; liked: boolean }> {
+  async like(id: number, userId: string, liked: boolean): Promise<LikeResult> {
     const likes = await this.#repo.setLike(id, userId, liked);
     if (likes === undefined) throw notFound(`No song with id ${id}`);
     await this.invalidate();

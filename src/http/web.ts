@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Serves the built web app (`web/dist`): hashed assets cached for an hour, `index.html` never cached (it names the
+ * assets of the current build), and `index.html` for any other GET outside `/api` so client-side routes such as
+ * `/admin` load on refresh and from links. Without a build, `/` explains how to make one.
+ */
+export async function registerWebApp(app: FastifyInstance, root: string): Promise<void> {
+  if (!existsSync(root)) {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type('text/html')
+        .send('<!doctype html><title>Backbeat</title><p>The web app is not built. Run <code>npm run build</code>.</p>'),
+    );
+    return;
+  }
+  await app.register(fastifyStatic, { root, prefix: '/', wildcard: true, maxAge: '1h', index: 'index.html' });
+  app.addHook('onSend', async (_request, reply) => {
+    if (reply.getHeader('content-type')?.toString().startsWith('text/html')) {
+      void reply.header('cache-control', 'no-cache');
+    }
+  });
+}
+
+/** True for a GET the web app's client-side router answers (not the API, not a file with an extension). */
+export function isClientRoute(method: string, path: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  if (path === '/api' || path.startsWith('/api/') || path === '/metrics' || path.startsWith('/__')) return false;
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return !last.includes('.');
+}
