@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MODES } from '../support/services.ts';
 import { adminHeaders, openTestDb, resetDatabase, startStack, type Stack, type TestDb } from '../support/stack.ts';
@@ -191,21 +192,42 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
   });
 
   it('a trigger during a run returns that run instead of starting another', async () => {
-    stack.sandbox.faults.add({ target: 'jiosaavn', kind: 'delay', delayMs: 300, times: 2 });
+    // Every page answer is slow, so the run is certainly still in flight when the third trigger arrives.
+    stack.sandbox.faults.add({ target: 'jiosaavn', kind: 'delay', delayMs: 400, times: 3 });
     const [a, b] = await Promise.all([
       stack.app.inject({ method: 'POST', url: '/api/new-releases/fetch', headers: adminHeaders }),
       stack.app.inject({ method: 'POST', url: '/api/new-releases/fetch', headers: adminHeaders }),
     ]);
-    const ids = [a.json<{ runId: string }>().runId, b.json<{ runId: string }>().runId];
-    expect(ids[0]).toBe(ids[1]);
-    const waited = await stack.app.inject({
+    const first = a.json<{ runId: string; started: boolean }>();
+    const second = b.json<{ runId: string; started: boolean }>();
+    expect(second.runId).toBe(first.runId);
+    expect([first.started, second.started].sort()).toEqual([false, true]);
+    const joined = await stack.app.inject({
       method: 'POST',
       url: '/api/new-releases/fetch?wait=true',
       headers: adminHeaders,
     });
-    const body = waited.json<{ runId: string; joined: boolean }>();
-    // Either it joined the same run, or that run had finished and a new one ran; never two at once.
-    if (body.joined) expect(body.runId).toBe(ids[0]);
+    expect(joined.statusCode).toBe(200);
+    expect(joined.json()).toMatchObject({ runId: first.runId, joined: true, status: 'succeeded' });
+
+    // With no run in flight, the next trigger starts a new one.
+    const fresh = await stack.app.inject({
+      method: 'POST',
+      url: '/api/new-releases/fetch?wait=true',
+      headers: adminHeaders,
+    });
+    expect(fresh.json()).toMatchObject({ joined: false, status: 'succeeded' });
+    expect(fresh.json<{ runId: string }>().runId).not.toBe(first.runId);
+
+    const runs = await stack.app.inject({ url: '/api/new-releases/runs?limit=5', headers: adminHeaders });
+    expect(runs.statusCode).toBe(200);
+    const items = runs.json<{ items: { runId: string; status: string; trigger: string }[] }>().items;
+    expect(items.map((r) => r.runId)).toEqual([fresh.json<{ runId: string }>().runId, first.runId]);
+    expect(items.every((r) => r.trigger === 'manual' && r.status === 'succeeded')).toBe(true);
+    expect((await stack.app.inject({ url: '/api/new-releases/runs' })).statusCode).toBe(401);
+    expect((await stack.app.inject({ url: '/api/new-releases/runs?limit=0', headers: adminHeaders })).json()).toEqual({
+      error: { code: 'BACKBEAT_ERR_VALIDATION', message: 'querystring/limit must be >= 1' },
+    });
   });
 
   it('likes and unlikes with a guest token; counts come back on the release', async () => {
@@ -262,8 +284,14 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
     expect(notJson.json<{ error: { code: string } }>().error.code).toBe('BACKBEAT_ERR_BAD_JSON');
   });
 
-  it('reads and changes a token bucket through the admin API', async () => {
+  it('reads and changes a token bucket through the admin API; reading never creates one', async () => {
     expect((await stack.app.inject({ url: '/api/admin/rate-limits/jiosaavn' })).statusCode).toBe(401);
+    const unknown = await stack.app.inject({ url: '/api/admin/rate-limits/no-such-service', headers: adminHeaders });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json<{ error: { code: string } }>().error.code).toBe('BACKBEAT_ERR_NOT_FOUND');
+    const empty = await stack.app.inject({ url: '/api/admin/rate-limits', headers: adminHeaders });
+    expect(empty.json()).toEqual({ items: [] });
+
     const put = await stack.app.inject({
       method: 'PUT',
       url: '/api/admin/rate-limits/jiosaavn',
@@ -272,6 +300,11 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
     });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ service: 'jiosaavn', maxTokens: 5, refillRate: 5 });
+    const one = await stack.app.inject({ url: '/api/admin/rate-limits/jiosaavn', headers: adminHeaders });
+    expect(one.json()).toMatchObject({ service: 'jiosaavn', maxTokens: 5 });
+    const all = await stack.app.inject({ url: '/api/admin/rate-limits', headers: adminHeaders });
+    expect(all.json<{ items: { service: string }[] }>().items.map((b) => b.service)).toEqual(['jiosaavn']);
+
     const bad = await stack.app.inject({
       method: 'PUT',
       url: '/api/admin/rate-limits/jiosaavn',
@@ -279,6 +312,31 @@ describe.each(MODES)('releases HTTP API (%s)', (mode) => {
       payload: { maxTokens: -1 },
     });
     expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({
+      error: { code: 'BACKBEAT_ERR_VALIDATION', message: 'body/maxTokens must be >= 0' },
+    });
+    const text = await stack.app.inject({
+      method: 'PUT',
+      url: '/api/admin/rate-limits/jiosaavn',
+      headers: { ...adminHeaders, 'content-type': 'text/plain' },
+      payload: '{"maxTokens":7}',
+    });
+    expect(text.statusCode).toBe(415);
+    expect(
+      (await stack.app.inject({ url: '/api/admin/rate-limits/jiosaavn', headers: adminHeaders })).json(),
+    ).toMatchObject({ maxTokens: 5 });
+  });
+
+  it('looks up an album by a name longer than 100 characters', async () => {
+    await fetchAll();
+    const name = `${'Long Album Name '.repeat(8)}(Deluxe)`;
+    expect(name.length).toBeGreaterThan(120);
+    await db.handle.db.execute(sql`UPDATE songs SET album = ${name} WHERE id = (SELECT min(id) FROM songs)`);
+    const res = await stack.app.inject({ url: `/api/new-releases/albums/${encodeURIComponent(name)}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ name: string; items: unknown[] }>()).toMatchObject({ name });
+    const tooLong = await stack.app.inject({ url: `/api/new-releases/albums/${'x'.repeat(301)}` });
+    expect(tooLong.statusCode).toBe(400);
   });
 
   it('reports health with the source state, and metrics in Prometheus format', async () => {
