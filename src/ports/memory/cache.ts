@@ -1,4 +1,4 @@
-import type { Cache, CacheStats } from '../cache.ts';
+import { encodeCacheValue, type Cache, type CacheStats } from '../cache.ts';
 
 export interface MemoryCacheOptions {
   /** Entries kept at most; the least recently used entry is evicted beyond it (default 10 000). */
@@ -116,18 +116,4 @@ export class MemoryCache implements Cache {
   #assertOpen(): void {
     if (this.#closed) throw new Error('cache closed');
   }
-}
-
-/**
- * Checks a `set` the same way in every adapter and returns the value's JSON: `ttlMs` must be a positive finite
- * number (RangeError otherwise) and the value must serialise to JSON (`undefined` and functions throw a TypeError:
- * `get` returns `undefined` for a miss, so storing it would be indistinguishable from one).
- */
-export function encodeCacheValue(value: unknown, ttlMs: number): string {
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new RangeError(`cache ttlMs must be a positive number of milliseconds, got ${String(ttlMs)}`);
-  }
-  const json = JSON.stringify(value) as string | undefined;
-  if (json === undefined) throw new TypeError('cache values must be JSON-serialisable (got undefined or a function)');
-  return json;
 }

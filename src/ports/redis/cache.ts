@@ -1,5 +1,4 @@
-import type { Cache, CacheStats } from '../cache.ts';
-import { encodeCacheValue } from '../memory/cache.ts';
+import { encodeCacheValue, type Cache, type CacheStats } from '../cache.ts';
 import { closeRedis, createRedis, pingRedis, whenReady, type AdapterLogger, type Redis } from './connection.ts';
 
 export interface RedisCacheOptions {

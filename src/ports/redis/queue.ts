@@ -1,5 +1,4 @@
 import { Queue as BullQueue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import { assertJobName, assertSchedule, jobDefaults } from '../memory/queue.ts';
 import {
   UnrecoverableJobError,
   type AddOptions,
@@ -8,6 +7,7 @@ import {
   type Queue,
   type Schedule,
 } from '../queue.ts';
+import { assertJobName, assertSchedule, jobDefaults } from '../queue-support.ts';
 import { closeRedis, createRedis, pingRedis, whenReady, type AdapterLogger, type Redis } from './connection.ts';
 
 export interface BullMqQueueOptions {
