@@ -5,10 +5,14 @@ import { openDatabase } from './infra/db.ts';
 import { createLogger } from './infra/logger.ts';
 import { join } from 'node:path';
 
-/** Prints one line naming the bad variable and exits, instead of a stack trace. */
-function configOrExit(overrides: Record<string, string> = {}): Config {
+/**
+ * Reads the configuration; on a bad one prints one line naming every bad variable and exits with EX_CONFIG, instead
+ * of a stack trace. `defaults` are the command's own defaults, used where neither the environment nor `.env` sets a
+ * variable.
+ */
+function configOrExit(overrides: Record<string, string> = {}, defaults: Record<string, string> = {}): Config {
   try {
-    return loadConfig(process.env, process.cwd(), overrides);
+    return loadConfig(process.env, process.cwd(), overrides, defaults);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`backbeat: configuration error: ${err.message}\n`);
@@ -174,16 +178,17 @@ export function createProgram(): Command {
       const { createSandbox } = await import('./sandbox/server.ts');
       const sandbox = createSandbox({ seed: 1, releaseIntervalMs: Number(opts.releaseInterval) });
       const sandboxUrl = await sandbox.listen(0, '127.0.0.1');
-      const config = configOrExit({
-        ...portOverride(opts),
-        DATA_DIR: opts.dataDir,
-        DATABASE_URL: '',
-        REDIS_URL: '',
-        JIOSAAVN_BASE_URL: sandboxUrl,
-        FETCH_CRON: '*/20 * * * * *',
-        HOST: process.env.HOST ?? '127.0.0.1',
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      });
+      const config = configOrExit(
+        {
+          ...portOverride(opts),
+          DATA_DIR: opts.dataDir,
+          DATABASE_URL: '',
+          REDIS_URL: '',
+          JIOSAAVN_BASE_URL: sandboxUrl,
+          FETCH_CRON: '*/20 * * * * *',
+        },
+        { HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      );
       const { url, stop } = await runProcess('all', config);
       process.once('exit', () => void sandbox.close());
       const open = url?.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseEnv as parseEnvFile } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from './config.ts';
+import { ConfigError, ENV_DEFAULTS, ENV_VARIABLES, loadConfig, parseConfig } from './config.ts';
 import { languageName } from './domain/music.ts';
 
 describe('parseConfig', () => {
@@ -51,6 +52,51 @@ describe('parseConfig', () => {
     expect((error as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
   });
 
+  it('names every bad variable in one error, in schema order', () => {
+    let error: unknown;
+    try {
+      parseConfig({ LOG_LEVEL: 'loud', PORT: 'eighty', HOST: 'localhost', RELEASE_PAGES: '0' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { issues, message, variable } = error as ConfigError;
+    expect(issues).toEqual([
+      { variable: 'PORT', message: 'expected an integer, got "eighty"' },
+      { variable: 'LOG_LEVEL', message: 'expected one of fatal, error, warn, info, debug, trace, silent, got "loud"' },
+      { variable: 'RELEASE_PAGES', message: 'expected an integer from 1 to 50, got 0' },
+    ]);
+    expect(variable).toBe('PORT');
+    expect(message).toBe(
+      '3 invalid variables: PORT: expected an integer, got "eighty"; ' +
+        'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"; ' +
+        'RELEASE_PAGES: expected an integer from 1 to 50, got 0',
+    );
+  });
+
+  it('reports one problem per variable and names every unknown language', () => {
+    expect(() => parseConfig({ PORT: '-5' })).toThrow('PORT: expected an integer from 0 to 65535, got -5');
+    expect(() => parseConfig({ RELEASE_LANGUAGES: 'hindi,klingon,elvish' })).toThrow(
+      'RELEASE_LANGUAGES: unknown languages "klingon", "elvish"',
+    );
+    expect(() => parseConfig({ RELEASE_LANGUAGES: ' , ' })).toThrow('RELEASE_LANGUAGES: names no language');
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(
+      'DATABASE_URL: expected a postgres: or postgresql: URL, got "mysql:"',
+    );
+  });
+
+  it('treats blank variables as unset and ignores unknown ones', () => {
+    const config = parseConfig({ PORT: '  ', DATABASE_URL: '', SOMETHING_ELSE: 'x', LOG_LEVEL: ' debug ' });
+    expect(config.port).toBe(5006);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('reads booleans in several spellings', () => {
+    expect(parseConfig({ FETCH_ON_START: 'No' }).releases.fetchOnStart).toBe(false);
+    expect(parseConfig({ FETCH_ON_START: 'on' }).releases.fetchOnStart).toBe(true);
+  });
+
   it('maps two-letter language codes and drops duplicates', () => {
     expect(parseConfig({ RELEASE_LANGUAGES: 'ml, ta,tamil' }).releases.languages).toEqual(['malayalam', 'tamil']);
     expect(languageName('PA')).toBe('punjabi');
@@ -70,33 +116,61 @@ describe('parseConfig', () => {
 });
 
 describe('loadConfig', () => {
-  it('reads .env from the working directory, with the environment winning', () => {
+  const envDir = (content: string) => {
     const dir = mkdtempSync(join(tmpdir(), 'backbeat-env-'));
-    writeFileSync(join(dir, '.env'), 'PORT=7001\nLOG_LEVEL=debug\n');
-    const saved = { PORT: process.env.PORT, LOG_LEVEL: process.env.LOG_LEVEL };
-    process.env.LOG_LEVEL = 'warn';
-    delete process.env.PORT;
-    try {
-      const config = loadConfig(process.env, dir);
-      expect(config.port).toBe(7001);
-      expect(config.logLevel).toBe('warn');
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+    writeFileSync(join(dir, '.env'), content);
+    return dir;
+  };
+
+  it('reads .env from the working directory, with the environment winning', () => {
+    const dir = envDir('# comment\nPORT=7001\nLOG_LEVEL=debug\nREDIS_PREFIX="quoted value"\nexport HOST=10.0.0.1\n');
+    const config = loadConfig({ LOG_LEVEL: 'warn' }, dir);
+    expect(config.port).toBe(7001);
+    expect(config.logLevel).toBe('warn');
+    expect(config.redisPrefix).toBe('quoted value');
+  });
+
+  it('works without a .env file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backbeat-env-'));
+    expect(loadConfig({ PORT: '7002' }, dir).port).toBe(7002);
+  });
+
+  it('lets overrides win over both, and mode defaults fill only what nobody set', () => {
+    const dir = envDir('PORT=7001\nLOG_LEVEL=debug\nDATABASE_URL=postgres://db/x\n');
+    const defaults = { HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+    const config = loadConfig({ HOST: '' }, dir, { PORT: '7003', DATABASE_URL: '' }, defaults);
+    expect(config).toMatchObject({ port: 7003, host: '127.0.0.1', logLevel: 'debug', databaseUrl: undefined });
+    expect(loadConfig({ HOST: '::1' }, dir, {}, defaults).host).toBe('::1');
+  });
+
+  it('reports bad variables from .env like any other', () => {
+    const dir = envDir('PORT=eighty\nFETCH_ON_START=maybe\n');
+    expect(() => loadConfig({}, dir)).toThrow(
+      '2 invalid variables: PORT: expected an integer, got "eighty"; FETCH_ON_START: expected true or false, got "maybe"',
+    );
   });
 });
 
 describe('.env.example', () => {
-  it('documents every variable config.ts reads', async () => {
-    const { readFileSync } = await import('node:fs');
-    const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
-    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
-    const names = [...source.matchAll(/\(env, '([A-Z_]+)'/g)].map((m) => m[1]!);
-    names.push('RELEASE_LANGUAGES', 'ENCRYPTION_KEY');
-    expect(names.length).toBeGreaterThan(20);
-    for (const name of new Set(names)) expect(example, name).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+  const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+  const documented = new Map(
+    [...example.matchAll(/^(#? ?)([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [
+      m[2]!,
+      { commented: m[1] !== '', value: m[3]! },
+    ]),
+  );
+
+  it('documents every variable config.ts reads, and no other', () => {
+    expect(ENV_VARIABLES.length).toBeGreaterThan(20);
+    for (const name of ENV_VARIABLES) expect(documented.has(name), name).toBe(true);
+    expect([...documented.keys()].filter((name) => !(ENV_VARIABLES as string[]).includes(name))).toEqual([]);
+  });
+
+  it('shows each default as the value of an uncommented line', () => {
+    for (const [name, fallback] of Object.entries(ENV_DEFAULTS)) {
+      expect(documented.get(name), name).toEqual({ commented: false, value: fallback });
+    }
+    // The example file itself is a valid configuration.
+    expect(() => parseConfig(parseEnvFile(example))).not.toThrow();
   });
 });

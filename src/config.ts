@@ -1,14 +1,15 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parse as parseDotenv } from 'dotenv';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { Cron } from 'croner';
+import { Type, type StaticDecode, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import { languageName } from './domain/music.ts';
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {
-  readonly env: 'development' | 'production' | 'test';
   readonly port: number;
   readonly host: string;
   /** PostgreSQL connection string; when unset the embedded PGlite database under `dataDir` is used. */
@@ -18,16 +19,21 @@ export interface Config {
   /** Prefix for every Redis key and BullMQ queue, so several deployments (or test runs) can share one Redis. */
   readonly redisPrefix: string;
   readonly jwtSecret: string | undefined;
+  /** Bearer token of the Share routes. */
   readonly bearerToken: string | undefined;
+  /** AES-256-GCM key for upstream tokens stored by the Matches job (Discogs OAuth). */
   readonly encryptionKey: Buffer | undefined;
   readonly adminToken: string | undefined;
   readonly logLevel: LogLevel;
   readonly dataDir: string;
   readonly upstreams: {
     readonly jiosaavn: string;
+    /** Trending: Spotify Web API and its token endpoint. */
     readonly spotifyApi: string;
     readonly spotifyAccounts: string;
+    /** Trending: MusicBrainz enrichment. */
     readonly musicbrainz: string;
+    /** Matches: Discogs releases, YouTube and SoundCloud search. */
     readonly discogs: string;
     readonly youtube: string;
     readonly soundcloud: string;
@@ -53,162 +59,311 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
 }
 
+/** One bad variable. */
+export interface ConfigIssue {
+  readonly variable: string;
+  readonly message: string;
+}
+
+/**
+ * Every bad variable of one configuration. The message names them all: `PORT: expected an integer, got "eighty"` for
+ * one, `2 invalid variables: PORT: …; LOG_LEVEL: …` for several.
+ */
 export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    const parts = issues.map((issue) => `${issue.variable}: ${issue.message}`);
+    super(parts.length === 1 ? (parts[0] ?? '') : `${parts.length} invalid variables: ${parts.join('; ')}`);
     this.name = 'ConfigError';
+    this.issues = issues;
+  }
+
+  /** The first bad variable. */
+  get variable(): string {
+    return this.issues[0]?.variable ?? '';
   }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function value(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined) return undefined;
-  const trimmed = raw.trim();
-  return trimmed === '' ? undefined : trimmed;
+// ------------------------------------------------------------------ variable kinds
+//
+// Each variable is a TypeBox codec from the environment's (trimmed, non-empty) string to its typed value: a refinement
+// checks the string and words the problem, the decode turns it into the value. Defaults are given as the string one
+// would write in `.env`, so they go through the same checks and decoding.
+
+/** Checks a raw value: the problem in words, or undefined when it is valid. */
+type Check = (raw: string) => string | undefined;
+
+interface VariableOptions {
+  /** The value when unset, as written in `.env`. Variables without a default are optional. */
+  default?: string;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = value(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `expected an integer from ${min} to ${max}, got ${n}`);
-  return n;
+function variable<T>(check: Check, decode: (raw: string) => T, options: VariableOptions = {}) {
+  const base = options.default === undefined ? Type.String() : Type.String({ default: options.default });
+  const checked = Type.Refine(
+    base,
+    (raw) => check(raw) === undefined,
+    (raw) => check(raw) ?? 'invalid',
+  );
+  return Type.Decode(checked, decode);
 }
 
-function url(env: Env, name: string, fallback: string | undefined, protocols: readonly string[]): string | undefined {
-  const raw = value(env, name) ?? fallback;
-  if (raw === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `expected a URL, got "${raw}"`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`);
-  }
-  return raw.replace(/\/+$/, '');
+function text(fallback: string) {
+  return variable(
+    () => undefined,
+    (raw) => raw,
+    { default: fallback },
+  );
 }
 
-function requiredUrl(env: Env, name: string, fallback: string): string {
-  return url(env, name, fallback, ['http:', 'https:']) ?? fallback;
+function integer(fallback: number, min: number, max: number) {
+  const check: Check = (raw) => {
+    if (!/^-?\d+$/.test(raw)) return `expected an integer, got "${raw}"`;
+    const n = Number(raw);
+    return n < min || n > max ? `expected an integer from ${min} to ${max}, got ${n}` : undefined;
+  };
+  return variable(check, Number, { default: String(fallback) });
 }
 
-function secret(env: Env, name: string, minLength: number): string | undefined {
-  const raw = value(env, name);
-  if (raw !== undefined && raw.length < minLength) {
-    throw new ConfigError(name, `must be at least ${minLength} characters`);
-  }
-  return raw;
+function url(protocols: readonly string[], fallback?: string) {
+  const check: Check = (raw) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      return `expected a URL, got "${raw}"`;
+    }
+    return protocols.includes(parsed.protocol)
+      ? undefined
+      : `expected a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`;
+  };
+  return variable(check, (raw) => raw.replace(/\/+$/, ''), fallback === undefined ? {} : { default: fallback });
 }
 
-function encryptionKey(env: Env): Buffer | undefined {
-  const raw = value(env, 'ENCRYPTION_KEY');
-  if (raw === undefined) return undefined;
+const httpUrl = (fallback: string) => url(['http:', 'https:'], fallback);
+
+function secret(minLength: number) {
+  return variable(
+    (raw) => (raw.length < minLength ? `must be at least ${minLength} characters` : undefined),
+    (raw) => raw,
+  );
+}
+
+function oneOf<const T extends string>(allowed: readonly T[], fallback: T) {
+  return variable(
+    (raw) =>
+      (allowed as readonly string[]).includes(raw) ? undefined : `expected one of ${allowed.join(', ')}, got "${raw}"`,
+    (raw) => raw as T,
+    { default: fallback },
+  );
+}
+
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
+function boolean(fallback: boolean) {
+  return variable(
+    (raw) =>
+      TRUE.includes(raw.toLowerCase()) || FALSE.includes(raw.toLowerCase())
+        ? undefined
+        : `expected true or false, got "${raw.toLowerCase()}"`,
+    (raw) => TRUE.includes(raw.toLowerCase()),
+    { default: String(fallback) },
+  );
+}
+
+function keyBytes(raw: string): Buffer | undefined {
   if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
   const b64 = Buffer.from(raw, 'base64');
-  if (b64.length === 32) return b64;
-  throw new ConfigError('ENCRYPTION_KEY', 'expected 32 bytes as 64 hex characters or base64');
+  return b64.length === 32 ? b64 : undefined;
 }
 
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = value(env, name);
-  if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
-  }
-  return raw as T;
+function encryptionKey() {
+  return variable(
+    (raw) => (keyBytes(raw) === undefined ? 'expected 32 bytes as 64 hex characters or base64' : undefined),
+    (raw) => keyBytes(raw) as Buffer,
+  );
 }
 
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = value(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `expected true or false, got "${raw}"`);
-}
-
-function languages(env: Env): string[] {
-  const raw = value(env, 'RELEASE_LANGUAGES') ?? 'hindi,malayalam,tamil,telugu,punjabi';
-  const out: string[] = [];
+function languageList(raw: string): { names: string[]; unknown: string[] } {
+  const names: string[] = [];
+  const unknown: string[] = [];
   for (const part of raw.split(',')) {
     if (part.trim() === '') continue;
     const name = languageName(part);
-    if (!name) throw new ConfigError('RELEASE_LANGUAGES', `unknown language "${part.trim()}"`);
-    if (!out.includes(name)) out.push(name);
+    if (name === undefined) unknown.push(part.trim());
+    else if (!names.includes(name)) names.push(name);
   }
-  if (out.length === 0) throw new ConfigError('RELEASE_LANGUAGES', 'names no language');
-  return out;
+  return { names, unknown };
 }
 
-function cron(env: Env, name: string, fallback: string): string {
-  const raw = value(env, name) ?? fallback;
-  try {
-    new Cron(raw, { paused: true }).stop();
-  } catch (err) {
-    throw new ConfigError(name, `invalid cron pattern "${raw}" (${(err as Error).message})`);
-  }
-  return raw;
+function languages(fallback: string) {
+  return variable(
+    (raw) => {
+      const { names, unknown } = languageList(raw);
+      if (unknown.length === 1) return `unknown language "${unknown[0]}"`;
+      if (unknown.length > 1) return `unknown languages ${unknown.map((name) => `"${name}"`).join(', ')}`;
+      return names.length === 0 ? 'names no language' : undefined;
+    },
+    (raw) => languageList(raw).names,
+    { default: fallback },
+  );
 }
+
+function cron(fallback: string) {
+  return variable(
+    (raw) => {
+      try {
+        new Cron(raw, { paused: true }).stop();
+        return undefined;
+      } catch (err) {
+        return `invalid cron pattern "${raw}" (${(err as Error).message})`;
+      }
+    },
+    (raw) => raw,
+    { default: fallback },
+  );
+}
+
+/** Every environment variable Backbeat reads, its check, decoding and default. `.env.example` documents each one. */
+export const EnvSchema = Type.Object({
+  PORT: integer(5006, 0, 65535),
+  HOST: text('0.0.0.0'),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  DATA_DIR: variable(
+    () => undefined,
+    (dir) => resolve(dir),
+    { default: './data' },
+  ),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
+  DATABASE_URL: Type.Optional(url(['postgres:', 'postgresql:'])),
+  REDIS_URL: Type.Optional(url(['redis:', 'rediss:'])),
+  REDIS_PREFIX: text('backbeat'),
+  ADMIN_TOKEN: Type.Optional(secret(16)),
+  JWT_SECRET: Type.Optional(secret(16)),
+  BEARER_TOKEN: Type.Optional(secret(8)),
+  ENCRYPTION_KEY: Type.Optional(encryptionKey()),
+  JIOSAAVN_BASE_URL: httpUrl('https://www.jiosaavn.com'),
+  SPOTIFY_API_URL: httpUrl('https://api.spotify.com'),
+  SPOTIFY_ACCOUNTS_URL: httpUrl('https://accounts.spotify.com'),
+  MUSICBRAINZ_BASE_URL: httpUrl('https://musicbrainz.org'),
+  DISCOGS_API_URL: httpUrl('https://api.discogs.com'),
+  YOUTUBE_API_URL: httpUrl('https://www.googleapis.com/youtube/v3'),
+  SOUNDCLOUD_API_URL: httpUrl('https://api.soundcloud.com'),
+  UPSTREAM_TIMEOUT_MS: integer(10_000, 100, 120_000),
+  FETCH_CRON: cron('*/10 * * * *'),
+  FETCH_ON_START: boolean(true),
+  FETCH_RUN_STALE_MS: integer(30_000, 1000, 3_600_000),
+  RELEASE_LANGUAGES: languages('hindi,malayalam,tamil,telugu,punjabi'),
+  RELEASE_PAGES: integer(2, 1, 50),
+  RELEASE_PAGE_SIZE: integer(50, 1, 100),
+  NEW_WINDOW_DAYS: integer(7, 1, 365),
+  RECENT_WINDOW_DAYS: integer(30, 1, 3650),
+  SSE_REPLAY_LIMIT: integer(1000, 1, 1_000_000),
+  SSE_HEARTBEAT_MS: integer(15_000, 100, 15_000),
+});
+
+export type EnvVariable = keyof typeof EnvSchema.properties;
+/** The variable names, in the order `.env.example` documents them. */
+export const ENV_VARIABLES = Object.keys(EnvSchema.properties) as EnvVariable[];
+/** Each variable's default as written in `.env` (absent for variables that are unset by default). */
+export const ENV_DEFAULTS: Readonly<Partial<Record<EnvVariable, string>>> = Object.fromEntries(
+  Object.entries(EnvSchema.properties as Record<string, TSchema & { default?: unknown }>)
+    .filter(([, schema]) => typeof schema.default === 'string')
+    .map(([name, schema]) => [name, schema.default as string]),
+);
+
+type DecodedEnv = StaticDecode<typeof EnvSchema>;
 
 /**
- * Parses the environment into a typed, frozen config. Throws {@link ConfigError} naming the first bad variable.
+ * Parses the environment into a typed, frozen config. Throws {@link ConfigError} naming every bad variable.
  * `.env` in the working directory is read first; variables set in the environment win over it, and `overrides`
- * (command-line options) over both.
+ * (command-line options) over both. `defaults` (a mode's own defaults, e.g. the demo's) fill only what none of those
+ * set.
  */
-export function loadConfig(env: Env = process.env, cwd = process.cwd(), overrides: Env = {}): Config {
+export function loadConfig(
+  env: Env = process.env,
+  cwd = process.cwd(),
+  overrides: Env = {},
+  defaults: Env = {},
+): Config {
   const merged: Record<string, string | undefined> = {};
-  const dotenvPath = resolve(cwd, '.env');
-  if (existsSync(dotenvPath)) Object.assign(merged, parseDotenv(readFileSync(dotenvPath)));
-  Object.assign(merged, env, overrides);
+  for (const layer of [readDotenv(cwd), env, overrides]) {
+    for (const [name, raw] of Object.entries(layer)) if (raw !== undefined) merged[name] = raw;
+  }
+  for (const [name, raw] of Object.entries(defaults)) {
+    if (merged[name] === undefined || merged[name].trim() === '') merged[name] = raw;
+  }
   return parseConfig(merged);
+}
+
+function readDotenv(cwd: string): Env {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, '.env'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw err;
+  }
+  return parseEnv(text);
 }
 
 /** Pure part of {@link loadConfig}: no file or process access. */
 export function parseConfig(env: Env): Config {
-  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  // Unset and blank variables take their default; other variables of the environment are ignored.
+  const input: Record<string, string> = {};
+  for (const name of ENV_VARIABLES) {
+    const raw = env[name]?.trim();
+    if (raw !== undefined && raw !== '') input[name] = raw;
+  }
+  const complete = Value.Default(EnvSchema, input);
+  const issues: ConfigIssue[] = [];
+  for (const error of Value.Errors(EnvSchema, complete)) {
+    const name = error.instancePath.split('/')[1] ?? '';
+    // One problem per variable: its first.
+    if (!issues.some((issue) => issue.variable === name)) issues.push({ variable: name, message: error.message });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  const v: DecodedEnv = Value.Decode(EnvSchema, complete);
+
   const config: Config = {
-    env: nodeEnv,
-    port: integer(env, 'PORT', 5006, 0, 65535),
-    host: value(env, 'HOST') ?? '0.0.0.0',
-    databaseUrl: url(env, 'DATABASE_URL', undefined, ['postgres:', 'postgresql:']),
-    redisUrl: url(env, 'REDIS_URL', undefined, ['redis:', 'rediss:']),
-    redisPrefix: value(env, 'REDIS_PREFIX') ?? 'backbeat',
-    jwtSecret: secret(env, 'JWT_SECRET', 16),
-    bearerToken: secret(env, 'BEARER_TOKEN', 8),
-    encryptionKey: encryptionKey(env),
-    adminToken: secret(env, 'ADMIN_TOKEN', 16),
-    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    dataDir: resolve(value(env, 'DATA_DIR') ?? './data'),
+    port: v.PORT,
+    host: v.HOST,
+    databaseUrl: v.DATABASE_URL,
+    redisUrl: v.REDIS_URL,
+    redisPrefix: v.REDIS_PREFIX,
+    jwtSecret: v.JWT_SECRET,
+    bearerToken: v.BEARER_TOKEN,
+    encryptionKey: v.ENCRYPTION_KEY,
+    adminToken: v.ADMIN_TOKEN,
+    logLevel: v.LOG_LEVEL,
+    dataDir: v.DATA_DIR,
     upstreams: {
-      jiosaavn: requiredUrl(env, 'JIOSAAVN_BASE_URL', 'https://www.jiosaavn.com'),
-      spotifyApi: requiredUrl(env, 'SPOTIFY_API_URL', 'https://api.spotify.com'),
-      spotifyAccounts: requiredUrl(env, 'SPOTIFY_ACCOUNTS_URL', 'https://accounts.spotify.com'),
-      musicbrainz: requiredUrl(env, 'MUSICBRAINZ_BASE_URL', 'https://musicbrainz.org'),
-      discogs: requiredUrl(env, 'DISCOGS_API_URL', 'https://api.discogs.com'),
-      youtube: requiredUrl(env, 'YOUTUBE_API_URL', 'https://www.googleapis.com/youtube/v3'),
-      soundcloud: requiredUrl(env, 'SOUNDCLOUD_API_URL', 'https://api.soundcloud.com'),
+      jiosaavn: v.JIOSAAVN_BASE_URL,
+      spotifyApi: v.SPOTIFY_API_URL,
+      spotifyAccounts: v.SPOTIFY_ACCOUNTS_URL,
+      musicbrainz: v.MUSICBRAINZ_BASE_URL,
+      discogs: v.DISCOGS_API_URL,
+      youtube: v.YOUTUBE_API_URL,
+      soundcloud: v.SOUNDCLOUD_API_URL,
     },
-    upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 100, 120_000),
+    upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS,
     releases: {
-      fetchCron: cron(env, 'FETCH_CRON', '*/10 * * * *'),
-      fetchOnStart: boolean(env, 'FETCH_ON_START', true),
-      runStaleAfterMs: integer(env, 'FETCH_RUN_STALE_MS', 30_000, 1000, 3_600_000),
-      languages: languages(env),
-      pages: integer(env, 'RELEASE_PAGES', 2, 1, 50),
-      pageSize: integer(env, 'RELEASE_PAGE_SIZE', 50, 1, 100),
-      newWindowDays: integer(env, 'NEW_WINDOW_DAYS', 7, 1, 365),
-      recentWindowDays: integer(env, 'RECENT_WINDOW_DAYS', 30, 1, 3650),
-      sseReplayLimit: integer(env, 'SSE_REPLAY_LIMIT', 1000, 1, 1_000_000),
-      sseHeartbeatMs: integer(env, 'SSE_HEARTBEAT_MS', 15_000, 100, 15_000),
+      fetchCron: v.FETCH_CRON,
+      fetchOnStart: v.FETCH_ON_START,
+      runStaleAfterMs: v.FETCH_RUN_STALE_MS,
+      languages: v.RELEASE_LANGUAGES,
+      pages: v.RELEASE_PAGES,
+      pageSize: v.RELEASE_PAGE_SIZE,
+      newWindowDays: v.NEW_WINDOW_DAYS,
+      recentWindowDays: v.RECENT_WINDOW_DAYS,
+      sseReplayLimit: v.SSE_REPLAY_LIMIT,
+      sseHeartbeatMs: v.SSE_HEARTBEAT_MS,
     },
-    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
   };
   return Object.freeze(config);
 }

@@ -72,10 +72,16 @@ describe('backbeat CLI', () => {
     }
   });
 
-  it('stops at start-up with one line naming a bad variable', () => {
+  it('stops at start-up with one line naming every bad variable', () => {
     const result = run(['serve'], { PORT: 'eighty' });
     expect(result.status).toBe(78);
     expect(result.stderr.trim()).toBe('backbeat: configuration error: PORT: expected an integer, got "eighty"');
+    const several = run(['serve'], { PORT: 'eighty', LOG_LEVEL: 'loud' });
+    expect(several.status).toBe(78);
+    expect(several.stderr.trim()).toBe(
+      'backbeat: configuration error: 2 invalid variables: PORT: expected an integer, got "eighty"; ' +
+        'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    );
     const db = run(['migrate'], { DATABASE_URL: 'mysql://localhost/x' });
     expect(db.status).toBe(78);
     expect(db.stderr).toContain('DATABASE_URL');
