@@ -5,12 +5,13 @@ export type { Logger };
 
 /**
  * JSON lines on stdout with an ISO `timestamp` and the event name in `event`, as seed 001's monitoring section shows.
- * Secrets never reach the log: authorization headers and token fields are redacted.
+ * Every line carries `app: "backbeat"`; `service` is left to the lines about one upstream service (`jiosaavn`, …), so
+ * no line carries a key twice. Secrets never reach the log: authorization headers and token fields are redacted.
  */
 export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logger {
   return pino({
     level,
-    base: { service: 'backbeat' },
+    base: { app: 'backbeat' },
     timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
     redact: {
       paths: [
