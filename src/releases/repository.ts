@@ -222,8 +222,8 @@ export class ReleasesRepository {
   /**
    * Writes one page in one transaction with a constant number of statements whatever its size:
    * 1. one `INSERT … ON CONFLICT DO UPDATE … WHERE fingerprint changed` for all songs (unchanged songs: no write);
-   * 2. one `UPDATE` featuring, per album that has no featured song yet, its first-detected song (the rule of
-   *    `featured.ts`; the partial unique index rejects a second featured song per album);
+   * 2. one `UPDATE` featuring, per album that has no featured song yet, its first-detected song (see below; the
+   *    partial unique index rejects a second featured song per album);
    * 3. one `INSERT` of the events (`new_release` for each newly featured album, `release_updated` for each featured
    *    song whose fingerprint changed), with payloads built by `payloadOf`.
    * Re-running the same page changes nothing and returns empty lists.
@@ -302,8 +302,9 @@ export class ReleasesRepository {
       const newlyFeatured: SongRow[] = [];
       if (inserted.length > 0) {
         const keyList = [...new Set(inserted.map((s) => s.albumKey))];
-        // Features, per album of this page that has no featured song yet, its first-detected song (ties: lowest id,
-        // i.e. upstream order): the rule of `featured.ts`, in one statement driven by the page's keys (index lookups,
+        // The featured rule: an album's featured song is sticky (once featured it keeps the spot), and an album with
+        // none gets its first-detected song (ties: lowest id, i.e. upstream order). Only facts that never change once
+        // written decide, so the flag cannot flap with play counts or artwork. One statement driven by the page's keys (index lookups,
         // whatever the table's statistics). The literal LIMIT tells the planner how many keys there are; with its
         // default guess for a set-returning function, PostgreSQL JIT-compiles the statement on every page once the
         // table is large.
