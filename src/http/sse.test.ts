@@ -10,6 +10,7 @@ import {
   type SseConnection,
   type SseHubOptions,
 } from './sse.ts';
+import { AppError } from '../errors.ts';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>;
 
@@ -131,16 +132,37 @@ describe('parseLastEventId', () => {
   it.each([
     [{ 'last-event-id': '42' }, {}, 42],
     [{ 'last-event-id': ' 42 ' }, {}, 42],
+    [{ 'last-event-id': '0' }, {}, 0],
     [{}, { lastEventId: '17' }, 17],
     [{ 'last-event-id': '50' }, { lastEventId: '17' }, 50],
-    [{ 'last-event-id': 'abc' }, { lastEventId: '17' }, 17],
-    [{ 'last-event-id': '-3' }, {}, undefined],
-    [{ 'last-event-id': '1e3' }, {}, undefined],
-    [{ 'last-event-id': '99999999999999999' }, {}, undefined],
-    [{}, { lastEventId: ['3', '4'] }, 4],
+    [{ 'last-event-id': '' }, { lastEventId: '17' }, 17],
+    [{ 'last-event-id': '999999999999999' }, {}, 999_999_999_999_999],
     [{}, {}, undefined],
+    [{ 'last-event-id': '' }, undefined, undefined],
   ])('headers %j, query %j → %s', (headers, query, expected) => {
     expect(parseLastEventId({ headers, query })).toBe(expected);
+  });
+
+  it.each([
+    [{ 'last-event-id': 'abc' }, { lastEventId: '17' }, 'headers/last-event-id'],
+    [{ 'last-event-id': '-3' }, {}, 'headers/last-event-id'],
+    [{ 'last-event-id': '1e3' }, {}, 'headers/last-event-id'],
+    [{ 'last-event-id': '4.0' }, {}, 'headers/last-event-id'],
+    [{ 'last-event-id': '1, 2' }, {}, 'headers/last-event-id'],
+    [{ 'last-event-id': '9999999999999999' }, {}, 'headers/last-event-id'],
+    [{}, { lastEventId: 'abc' }, 'querystring/lastEventId'],
+    [{}, { lastEventId: '' }, 'querystring/lastEventId'],
+    [{}, { lastEventId: ['3', '4'] }, 'querystring/lastEventId'],
+    [{ 'last-event-id': '5' }, { lastEventId: 'x' }, 'querystring/lastEventId'],
+  ])('headers %j, query %j → 400 naming %s', (headers, query, location) => {
+    const parse = () => parseLastEventId({ headers, query });
+    expect(parse).toThrow(AppError);
+    expect(parse).toThrow(`${location} must be a non-negative integer`);
+    try {
+      parse();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'BACKBEAT_ERR_VALIDATION', statusCode: 400 });
+    }
   });
 });
 

@@ -17,9 +17,11 @@
  * which waits for every connection; an `onClose` hook would run only after that wait, i.e. never.
  */
 import type { Socket } from 'node:net';
-import { validateHeaderName, validateHeaderValue } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { validateHeaderName, validateHeaderValue, type ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import type { Logger } from 'pino';
+import { AppError } from '../errors.ts';
+import { validationMessage } from './error-handler.ts';
 
 /** One event as the SSE wire format knows it (https://html.spec.whatwg.org/multipage/server-sent-events.html). */
 export interface SseEvent {
@@ -81,29 +83,45 @@ export function formatSseComment(text: string): Buffer {
   return Buffer.from(`${out}\n`, 'utf8');
 }
 
-const ID_PATTERN = /^\d{1,16}$/;
+/** A `Last-Event-ID` the hub accepts: 1 to 15 decimal digits (always a safe integer). */
+const ID_PATTERN = /^[0-9]{1,15}$/;
 
-function parseId(value: unknown): number | undefined {
-  const raw = Array.isArray(value) ? (value as unknown[]).at(-1) : value;
-  if (typeof raw !== 'string') return undefined;
-  const trimmed = raw.trim();
-  if (!ID_PATTERN.test(trimmed)) return undefined;
-  const id = Number(trimmed);
-  return Number.isSafeInteger(id) ? id : undefined;
+const invalidId = (location: 'headers/last-event-id' | 'querystring/lastEventId'): AppError =>
+  new AppError('BACKBEAT_ERR_VALIDATION', `${location} must be a non-negative integer`);
+
+/**
+ * `schemaErrorFormatter` for an SSE route whose querystring schema has `lastEventId` as a pattern-checked string: a
+ * bad `lastEventId` gets the same message as {@link parseLastEventId} gives, other errors the app's usual wording.
+ */
+export function sseQueryErrorFormatter(errors: FastifySchemaValidationError[], context: string): Error {
+  if (context === 'querystring' && errors.some((error) => error.instancePath === '/lastEventId')) {
+    return invalidId('querystring/lastEventId');
+  }
+  return new AppError('BACKBEAT_ERR_VALIDATION', validationMessage(context, errors[0]));
+}
+
+function parseId(value: unknown, location: 'headers/last-event-id' | 'querystring/lastEventId'): number {
+  const raw = typeof value === 'string' ? value.trim() : undefined;
+  if (raw === undefined || !ID_PATTERN.test(raw)) throw invalidId(location);
+  return Number(raw);
 }
 
 /**
  * The numeric id of the last event the client has, from the `Last-Event-ID` header or else the `lastEventId` query
  * parameter (a fresh `EventSource` cannot set headers, so a page passes its cached id in the URL). The header wins:
- * on automatic reconnection the browser reuses the original URL but sends the newer id in the header. Values that
- * are not non-negative safe integers are ignored.
+ * on automatic reconnection the browser reuses the original URL but sends the newer id in the header. An empty
+ * header counts as absent (an empty id is how SSE says "none"). Throws `BACKBEAT_ERR_VALIDATION` (400) when either
+ * is present and not 1 to 15 decimal digits, e.g. `headers/last-event-id must be a non-negative integer`; call it
+ * before {@link SseHub.open} so a bad request gets a JSON error and no stream.
  */
 export function parseLastEventId(request: Pick<FastifyRequest, 'headers' | 'query'>): number | undefined {
-  const fromHeader = parseId(request.headers['last-event-id']);
-  if (fromHeader !== undefined) return fromHeader;
+  const header = request.headers['last-event-id'];
+  const fromHeader = header === undefined || header === '' ? undefined : parseId(header, 'headers/last-event-id');
   const query: unknown = request.query;
-  if (query === null || typeof query !== 'object') return undefined;
-  return parseId((query as Record<string, unknown>).lastEventId);
+  const param =
+    query !== null && typeof query === 'object' ? (query as Record<string, unknown>).lastEventId : undefined;
+  const fromQuery = param === undefined ? undefined : parseId(param, 'querystring/lastEventId');
+  return fromHeader ?? fromQuery;
 }
 
 /** Why a connection left the hub. `slow`: dropped because its write buffer passed `maxBufferedBytes`. */
@@ -175,7 +193,15 @@ export interface SseHubOptions {
   logger?: Logger;
   /** Clock for connection ages in logs. Default `Date.now`. */
   now?: () => number;
+  /**
+   * `response`: write through Node's `ServerResponse` (`reply.raw`), which adds the chunked framing. `socket`:
+   * write status line, headers and chunk framing ourselves to the hijacked socket. Default `socket`.
+   */
+  transport?: SseTransport;
 }
+
+/** How {@link SseHub} writes a response; see {@link SseHubOptions.transport}. */
+export type SseTransport = 'response' | 'socket';
 
 /** Counters since the hub was created. */
 export interface SseHubStats {
@@ -189,7 +215,7 @@ export interface SseHubStats {
   broadcasts: number;
   /** Heartbeat rounds. */
   heartbeats: number;
-  /** Bytes handed to sockets, HTTP framing included. */
+  /** SSE bytes written (`retry:`, replay, events, heartbeats); HTTP head and chunk framing not counted. */
   bytesWritten: number;
 }
 
@@ -207,8 +233,21 @@ function toChunk(payload: Buffer): Buffer {
   return Buffer.concat([size, payload, CRLF], size.length + payload.length + CRLF.length);
 }
 
-const PING = formatSseComment('ping');
-const PING_CHUNK = toChunk(PING);
+/** Body bytes shared by every connection, with their chunk-framed copy made on first use. */
+class Payload {
+  readonly bytes: Buffer;
+  #chunk: Buffer | undefined;
+
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
+  }
+
+  get chunk(): Buffer {
+    return (this.#chunk ??= toChunk(this.bytes));
+  }
+}
+
+const PING = new Payload(formatSseComment('ping'));
 
 /** Headers the hub owns; same-named headers set earlier on the reply (e.g. by a plugin) are not copied. */
 const OWN_HEADERS = new Set([
@@ -221,12 +260,190 @@ const OWN_HEADERS = new Set([
   'x-accel-buffering',
 ]);
 
-/** A broadcast frame and its chunk-framed copy: one object per broadcast, shared by every connection. */
-interface Outgoing {
-  readonly frame: Buffer;
-  readonly chunk: Buffer;
+/** The response headers: those already set on the reply (validated), then the hub's own. */
+function responseHeaders(reply: FastifyReply, chunked: boolean): [string, string][] {
+  const headers: [string, string][] = [];
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value === undefined || OWN_HEADERS.has(name.toLowerCase())) continue;
+    validateHeaderName(name);
+    for (const item of Array.isArray(value) ? value : [String(value)]) {
+      validateHeaderValue(name, item);
+      headers.push([name, item]);
+    }
+  }
+  headers.push(
+    ['Content-Type', 'text/event-stream; charset=utf-8'],
+    ['Cache-Control', 'no-cache, no-transform'],
+    // An HTTP/1.0 peer reads until close, so it must not be told the connection persists.
+    ['Connection', chunked ? 'keep-alive' : 'close'],
+    ['X-Accel-Buffering', 'no'],
+  );
+  return headers;
+}
+
+/** Where a connection's bytes go once the reply is taken over. */
+interface Sink {
+  /** HTTP/1.1 chunked body (false: HTTP/1.0, body delimited by close). */
+  readonly chunked: boolean;
+  /** False once the peer is gone or the stream was ended. */
+  readonly writable: boolean;
+  /** Bytes accepted but not yet handed to the kernel. */
+  readonly writableLength: number;
+  /** Writes the response head (once, first) then `body`, or the head alone for HEAD. */
+  start(body: Payload | undefined): void;
+  write(payload: Payload): boolean;
+  /** Last chunk, then FIN; the descriptor is released once they are flushed. Resolves when the socket closed. */
+  end(): Promise<void>;
+  destroy(): void;
+  /** Resolves on the next 'drain' or 'close'. */
+  drained(): Promise<void>;
+  onClose(listener: () => void): void;
+}
+
+/** Status line, headers and chunk framing written by us to the hijacked socket: one `socket.write()` per frame. */
+class SocketSink implements Sink {
+  readonly chunked: boolean;
+  readonly #socket: Socket;
+  readonly #head: Buffer;
+
+  constructor(request: FastifyRequest, reply: FastifyReply) {
+    const raw = request.raw;
+    this.#socket = raw.socket;
+    this.chunked = raw.httpVersionMajor > 1 || (raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1);
+    let head = 'HTTP/1.1 200 OK\r\n';
+    for (const [name, value] of responseHeaders(reply, this.chunked)) head += `${name}: ${value}\r\n`;
+    if (this.chunked) head += 'Transfer-Encoding: chunked\r\n';
+    this.#head = Buffer.from(`${head}\r\n`, 'latin1');
+    reply.hijack();
+    // The server's own timeout (Fastify `connectionTimeout`) must not cut a stream that only we write to.
+    this.#socket.setTimeout(0);
+    this.#socket.setNoDelay(true);
+  }
+
+  get writable(): boolean {
+    return !this.#socket.destroyed && this.#socket.writable;
+  }
+
+  get writableLength(): number {
+    return this.#socket.writableLength;
+  }
+
+  start(body: Payload | undefined): void {
+    if (!this.writable) return;
+    if (body === undefined) this.#socket.write(this.#head);
+    else this.#socket.write(Buffer.concat([this.#head, this.chunked ? body.chunk : body.bytes]));
+  }
+
+  write(payload: Payload): boolean {
+    return this.#socket.write(this.chunked ? payload.chunk : payload.bytes);
+  }
+
+  end(): Promise<void> {
+    const socket = this.#socket;
+    if (!socket.destroyed && socket.writable) {
+      // The HTTP server socket is half-open capable: release it without waiting for the client's FIN.
+      socket.once('finish', () => socket.destroy());
+      if (this.chunked) socket.end(LAST_CHUNK);
+      else socket.end();
+    }
+    return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  drained(): Promise<void> {
+    return drainedOrClosed(this.#socket);
+  }
+
+  onClose(listener: () => void): void {
+    this.#socket.once('close', listener);
+  }
+}
+
+/** Node's `ServerResponse` (`reply.raw`) after `reply.hijack()`: Node writes the head and the chunk framing. */
+class ResponseSink implements Sink {
+  readonly chunked: boolean;
+  readonly #response: ServerResponse;
+  readonly #socket: Socket;
+
+  constructor(request: FastifyRequest, reply: FastifyReply) {
+    const raw = request.raw;
+    this.#response = reply.raw;
+    this.#socket = raw.socket;
+    this.chunked = raw.httpVersionMajor > 1 || (raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1);
+    const headers = responseHeaders(reply, this.chunked);
+    reply.hijack();
+    // Nothing is sent before the first write.
+    this.#response.writeHead(200, headers.flat());
+    this.#socket.setTimeout(0);
+    this.#socket.setNoDelay(true);
+  }
+
+  get writable(): boolean {
+    const response = this.#response;
+    return !response.destroyed && !response.writableEnded && !this.#socket.destroyed && this.#socket.writable;
+  }
+
+  get writableLength(): number {
+    return this.#response.writableLength;
+  }
+
+  start(body: Payload | undefined): void {
+    // For HEAD, end() sends the head.
+    if (body !== undefined && this.writable) this.#response.write(body.bytes);
+  }
+
+  write(payload: Payload): boolean {
+    return this.#response.write(payload.bytes);
+  }
+
+  end(): Promise<void> {
+    const socket = this.#socket;
+    if (!this.#response.writableEnded && !socket.destroyed) {
+      // Without this the socket would wait for a next request on the kept-alive connection.
+      this.#response.once('finish', () => socket.destroy());
+      this.#response.end();
+    }
+    return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  drained(): Promise<void> {
+    return drainedOrClosed(this.#response);
+  }
+
+  onClose(listener: () => void): void {
+    this.#socket.once('close', listener);
+  }
+}
+
+function drainedOrClosed(emitter: Socket | ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      emitter.off('drain', done);
+      emitter.off('close', done);
+      resolve();
+    };
+    emitter.on('drain', done);
+    emitter.on('close', done);
+  });
+}
+
+/** A broadcast frame: one object per broadcast, shared by every connection. */
+class Outgoing extends Payload {
   readonly eventId: number | undefined;
   readonly topic: string | undefined;
+
+  constructor(frame: Buffer, eventId: number | undefined, topic: string | undefined) {
+    super(frame);
+    this.eventId = eventId;
+    this.topic = topic;
+  }
 }
 
 /** What a connection needs from its hub. */
@@ -240,8 +457,7 @@ class Connection implements SseConnection {
   readonly id: number;
   readonly openedAt: number;
   readonly closed: Promise<SseCloseReason>;
-  readonly #socket: Socket;
-  readonly #chunked: boolean;
+  readonly #sink: Sink;
   readonly #topics: ReadonlySet<string> | undefined;
   readonly #link: HubLink;
   #state: SseConnectionState = 'pending';
@@ -251,23 +467,15 @@ class Connection implements SseConnection {
   #droppedWithBytes = 0;
   #resolveClosed!: (reason: SseCloseReason) => void;
 
-  constructor(
-    id: number,
-    openedAt: number,
-    socket: Socket,
-    chunked: boolean,
-    topics: ReadonlySet<string> | undefined,
-    link: HubLink,
-  ) {
+  constructor(id: number, openedAt: number, sink: Sink, topics: ReadonlySet<string> | undefined, link: HubLink) {
     this.id = id;
     this.openedAt = openedAt;
-    this.#socket = socket;
-    this.#chunked = chunked;
+    this.#sink = sink;
     this.#topics = topics;
     this.#link = link;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    // We own the socket after hijack: its 'close' covers a client going away, our end() and our destroy().
-    socket.once('close', () => this.#leave('client'));
+    // The socket's 'close' covers a client going away, our end() and our destroy().
+    sink.onClose(() => this.#leave('client'));
   }
 
   get state(): SseConnectionState {
@@ -278,6 +486,10 @@ class Connection implements SseConnection {
     return this.#watermark;
   }
 
+  get chunked(): boolean {
+    return this.#sink.chunked;
+  }
+
   async replay(frames: Iterable<Buffer>, lastReplayedId?: number): Promise<void> {
     if (this.#state === 'live') throw new Error('SseConnection.replay() after goLive()');
     if (this.#state === 'closed') return;
@@ -286,8 +498,8 @@ class Connection implements SseConnection {
     }
     const payload = Buffer.concat(Array.from(frames));
     if (payload.length === 0) return;
-    if (this.#writeRaw(this.#chunked ? toChunk(payload) : payload)) return;
-    await this.#drained();
+    if (this.#writeRaw(new Payload(payload))) return;
+    await this.#sink.drained();
   }
 
   goLive(): void {
@@ -298,13 +510,13 @@ class Connection implements SseConnection {
     this.#state = 'live';
     for (const out of buffered) {
       if (this.#state !== 'live') break;
-      if (this.#accepts(out.eventId)) this.#writeLive(this.#chunked ? out.chunk : out.frame);
+      if (this.#accepts(out.eventId)) this.#writeLive(out);
     }
   }
 
   send(frame: Buffer, eventId?: number): boolean {
     if (this.#state !== 'live' || frame.length === 0 || !this.#accepts(eventId)) return false;
-    return this.#writeLive(this.#chunked ? toChunk(frame) : frame);
+    return this.#writeLive(new Payload(frame));
   }
 
   close(): void {
@@ -315,10 +527,10 @@ class Connection implements SseConnection {
   offer(out: Outgoing): boolean {
     if (out.topic !== undefined && this.#topics !== undefined && !this.#topics.has(out.topic)) return false;
     if (!this.#accepts(out.eventId)) return false;
-    if (this.#state === 'live') return this.#writeLive(this.#chunked ? out.chunk : out.frame);
+    if (this.#state === 'live') return this.#writeLive(out);
     if (this.#state === 'closed' || this.#buffered === undefined) return false;
     this.#buffered.push(out);
-    this.#bufferedBytes += out.frame.length;
+    this.#bufferedBytes += out.bytes.length;
     // A replay that never finishes must not hold live frames without bound either.
     if (this.#bufferedBytes > this.#link.maxBufferedBytes) this.#drop();
     return false;
@@ -326,75 +538,53 @@ class Connection implements SseConnection {
 
   /** Shared heartbeat: the same comment bytes for everyone; live connections are held to the drop limit. */
   ping(): void {
-    if (this.#state === 'live') this.#writeLive(this.#chunked ? PING_CHUNK : PING);
-    else if (this.#state === 'pending') this.#writeRaw(this.#chunked ? PING_CHUNK : PING);
+    if (this.#state === 'live') this.#writeLive(PING);
+    else if (this.#state === 'pending') this.#writeRaw(PING);
   }
 
-  /**
-   * Graceful end: terminating chunk, then FIN. Once both are flushed the descriptor is released without waiting
-   * for the client's FIN (the HTTP server socket is half-open capable); the kernel completes the TCP close.
-   * Resolves when the socket has closed.
-   */
+  /** Graceful end: terminating chunk, then FIN. Resolves when the socket has closed. */
   end(reason: SseCloseReason = 'server'): Promise<void> {
-    const socket = this.#socket;
-    if (!socket.destroyed && socket.writable) {
-      socket.once('finish', () => socket.destroy());
-      if (this.#chunked) socket.end(LAST_CHUNK);
-      else socket.end();
-    }
+    const closed = this.#sink.end();
     this.#leave(reason);
-    return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
+    return closed;
   }
 
   destroy(): void {
-    this.#socket.destroy();
+    this.#sink.destroy();
   }
 
   #accepts(eventId: number | undefined): boolean {
     return eventId === undefined || this.#watermark === undefined || eventId > this.#watermark;
   }
 
-  #writeRaw(bytes: Buffer): boolean {
-    const socket = this.#socket;
-    if (socket.destroyed || !socket.writable) {
+  #writeRaw(payload: Payload): boolean {
+    if (!this.#sink.writable) {
       this.#leave('client');
       return false;
     }
-    this.#link.wrote(bytes.length);
-    return socket.write(bytes);
+    this.#link.wrote(payload.bytes.length);
+    return this.#sink.write(payload);
   }
 
-  #writeLive(bytes: Buffer): boolean {
-    const socket = this.#socket;
-    if (socket.destroyed || !socket.writable) {
+  #writeLive(payload: Payload): boolean {
+    const sink = this.#sink;
+    if (!sink.writable) {
       this.#leave('client');
       return false;
     }
-    socket.write(bytes);
-    this.#link.wrote(bytes.length);
-    if (socket.writableLength > this.#link.maxBufferedBytes) {
+    sink.write(payload);
+    this.#link.wrote(payload.bytes.length);
+    if (sink.writableLength > this.#link.maxBufferedBytes) {
       this.#drop();
       return false;
     }
     return true;
   }
 
-  #drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.#socket.off('drain', done);
-        this.#socket.off('close', done);
-        resolve();
-      };
-      this.#socket.on('drain', done);
-      this.#socket.on('close', done);
-    });
-  }
-
   #drop(): void {
-    this.#droppedWithBytes = Math.max(this.#socket.writableLength, this.#bufferedBytes);
+    this.#droppedWithBytes = Math.max(this.#sink.writableLength, this.#bufferedBytes);
     this.#leave('slow');
-    this.#socket.destroy();
+    this.#sink.destroy();
   }
 
   #leave(reason: SseCloseReason): void {
@@ -418,8 +608,8 @@ class Connection implements SseConnection {
  *
  * ```ts
  * app.get('/api/new-releases/events', async (request, reply) => {
+ *   const since = parseLastEventId(request); // a bad id throws: 400, no stream
  *   const conn = hub.open(request, reply); // 200 + headers + retry: now; broadcasts from here on are buffered
- *   const since = parseLastEventId(request);
  *   const rows = since === undefined ? [] : await events.after(since); // broadcasts keep arriving meanwhile
  *   await conn.replay(rows.map(toFrame), rows.at(-1)?.id ?? since);
  *   conn.goLive(); // writes buffered frames with id > last replayed id, then streams live
@@ -434,7 +624,8 @@ class Connection implements SseConnection {
 export class SseHub {
   readonly #connections = new Set<Connection>();
   readonly #heartbeat: NodeJS.Timeout;
-  readonly #retryFrame: Buffer;
+  readonly #retryFrame: Payload;
+  readonly #transport: SseTransport;
   readonly #maxBufferedBytes: number;
   readonly #closeGraceMs: number;
   readonly #logger: Logger | undefined;
@@ -456,7 +647,8 @@ export class SseHub {
     if (!(this.#maxBufferedBytes > 0)) throw new RangeError('maxBufferedBytes must be positive');
     if (!Number.isSafeInteger(retryMs) || retryMs < 0)
       throw new RangeError(`retryMs must be an integer ≥ 0: ${retryMs}`);
-    this.#retryFrame = Buffer.from(`retry: ${retryMs}\n\n`, 'latin1');
+    this.#retryFrame = new Payload(Buffer.from(`retry: ${retryMs}\n\n`, 'latin1'));
+    this.#transport = options.transport ?? 'socket';
     this.#closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
@@ -484,40 +676,31 @@ export class SseHub {
    */
   open(request: FastifyRequest, reply: FastifyReply, options: SseOpenOptions = {}): SseConnection {
     if (reply.sent) throw new Error('SseHub.open(): the reply was already sent or hijacked');
-    const raw = request.raw;
-    const socket = raw.socket;
-    const chunked = raw.httpVersionMajor > 1 || (raw.httpVersionMajor === 1 && raw.httpVersionMinor >= 1);
-    const head = Buffer.from(this.#head(reply, chunked), 'latin1');
-    reply.hijack();
-
+    const sink = this.#transport === 'socket' ? new SocketSink(request, reply) : new ResponseSink(request, reply);
     const connection = new Connection(
       this.#nextId++,
       this.#now(),
-      socket,
-      chunked,
+      sink,
       options.topics === undefined ? undefined : new Set(options.topics),
       this.#link,
     );
-    // The server's own timeout (Fastify `connectionTimeout`) must not cut a stream that only we write to.
-    socket.setTimeout(0);
-    socket.setNoDelay(true);
     if (request.method === 'HEAD') {
-      socket.write(head);
-      this.#bytesWritten += head.length;
+      sink.start(undefined);
       void connection.end();
       return connection;
     }
-    const retry = chunked ? toChunk(this.#retryFrame) : this.#retryFrame;
-    const first = Buffer.concat([head, retry]);
-    if (socket.destroyed || !socket.writable) {
+    if (!sink.writable) {
       void connection.end('client');
       return connection;
     }
     this.#connections.add(connection);
-    socket.write(first);
-    this.#bytesWritten += first.length;
+    sink.start(this.#retryFrame);
+    this.#bytesWritten += this.#retryFrame.bytes.length;
     if (this.#closing !== undefined) void connection.end();
-    this.#logger?.debug({ event: 'sse.open', connectionId: connection.id, chunked }, 'SSE client connected');
+    this.#logger?.debug(
+      { event: 'sse.open', connectionId: connection.id, chunked: sink.chunked },
+      'SSE client connected',
+    );
     return connection;
   }
 
@@ -547,7 +730,7 @@ export class SseHub {
   broadcast(frame: Buffer, eventId?: number, topic?: string): number {
     this.#broadcasts++;
     if (frame.length === 0 || this.#connections.size === 0) return 0;
-    const out: Outgoing = { frame, chunk: toChunk(frame), eventId, topic };
+    const out = new Outgoing(frame, eventId, topic);
     let written = 0;
     for (const connection of this.#connections) {
       if (connection.offer(out)) written++;
@@ -594,25 +777,6 @@ export class SseHub {
       await allClosed;
     }
     this.#logger?.info({ event: 'sse.closed', connections: connections.length, outcome }, 'SSE hub closed');
-  }
-
-  #head(reply: FastifyReply, chunked: boolean): string {
-    let head = 'HTTP/1.1 200 OK\r\n';
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value === undefined || OWN_HEADERS.has(name.toLowerCase())) continue;
-      validateHeaderName(name);
-      for (const item of Array.isArray(value) ? value : [String(value)]) {
-        validateHeaderValue(name, item);
-        head += `${name}: ${item}\r\n`;
-      }
-    }
-    head +=
-      'Content-Type: text/event-stream; charset=utf-8\r\n' +
-      'Cache-Control: no-cache, no-transform\r\n' +
-      // An HTTP/1.0 peer reads until close, so it must not be told the connection persists.
-      (chunked ? 'Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n' : 'Connection: close\r\n') +
-      'X-Accel-Buffering: no\r\n\r\n';
-    return head;
   }
 
   #ping(): void {

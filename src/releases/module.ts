@@ -106,7 +106,7 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
   });
 
   const hub = new SseHub({ heartbeatMs: config.releases.sseHeartbeatMs, retryMs: 3000, logger: log });
-  const stream = new ReleaseStream({ hub, repository, replayLimit: config.releases.sseReplayLimit });
+  const stream = new ReleaseStream({ hub, repository, replayLimit: config.releases.sseReplayLimit, logger: log });
   metrics.gauge('backbeat_sse_connections', 'Open SSE connections', [], (g) => g.set(hub.size));
   metrics.gauge('backbeat_sse_dropped_total', 'SSE connections dropped for not keeping up', [], (g) =>
     g.set(hub.stats().dropped),

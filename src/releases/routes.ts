@@ -5,6 +5,7 @@ import { languageName } from '../domain/music.ts';
 import { AppError, notFound } from '../errors.ts';
 import { errorResponses } from '../http/contract.ts';
 import type { ModuleContext } from '../http/module.ts';
+import { parseLastEventId, sseQueryErrorFormatter } from '../http/sse.ts';
 import {
   AlbumReleases,
   FetchAccepted,
@@ -199,9 +200,11 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Modu
             ...errorResponses(400),
           },
         },
+        schemaErrorFormatter: sseQueryErrorFormatter,
       },
       async (request, reply) => {
-        await stream.connect(request, reply);
+        const lastEventId = parseLastEventId(request);
+        await stream.connect(stream.hub.open(request, reply), lastEventId);
       },
     );
 

@@ -1,5 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { formatSseEvent, parseLastEventId, type SseHub } from '../http/sse.ts';
+import { formatSseEvent, type SseConnection, type SseHub } from '../http/sse.ts';
+import type { Logger } from '../infra/logger.ts';
 import type { ReleaseEventPayload } from '../ports/events.ts';
 import type { EventRow, ReleasesRepository } from './repository.ts';
 
@@ -18,16 +18,25 @@ function payloadOf(row: EventRow): ReleaseEventPayload {
  * missed, in order, from the database, then live ones, with no duplicate across the seam (the hub buffers live frames
  * while the replay is read and drops those the replay covered). When it missed more than `replayLimit` events, or
  * names an id the database never had, it gets one `reset` event instead (and should refetch the list).
+ *
+ * The HTTP layer validates the id and opens the connection; this class only decides what to replay:
+ *
+ * ```ts
+ * const lastEventId = parseLastEventId(request); // 400 before any byte of the stream
+ * await stream.connect(stream.hub.open(request, reply), lastEventId);
+ * ```
  */
 export class ReleaseStream {
   readonly #hub: SseHub;
   readonly #repo: ReleasesRepository;
   readonly #replayLimit: number;
+  readonly #logger: Logger;
 
-  constructor(options: { hub: SseHub; repository: ReleasesRepository; replayLimit: number }) {
+  constructor(options: { hub: SseHub; repository: ReleasesRepository; replayLimit: number; logger: Logger }) {
     this.#hub = options.hub;
     this.#repo = options.repository;
     this.#replayLimit = options.replayLimit;
+    this.#logger = options.logger;
   }
 
   get hub(): SseHub {
@@ -39,10 +48,12 @@ export class ReleaseStream {
     this.#hub.broadcast(eventFrame(event), event.eventId);
   }
 
-  /** Takes over the reply and streams until the client leaves or the server closes. */
-  async connect(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const lastEventId = parseLastEventId(request);
-    const connection = this.#hub.open(request, reply);
+  /**
+   * Replays what a client missed after `lastEventId` onto `connection` (opened just before, so live events
+   * published meanwhile are buffered by the hub), then lets it go live. Never rejects: when the replay cannot be
+   * read the connection is closed and the client reconnects.
+   */
+  async connect(connection: SseConnection, lastEventId: number | undefined): Promise<void> {
     try {
       if (lastEventId !== undefined) {
         const missed = await this.#repo.eventsAfter(lastEventId, this.#replayLimit + 1);
@@ -63,7 +74,7 @@ export class ReleaseStream {
       }
       connection.goLive();
     } catch (err) {
-      request.log.warn({ event: 'sse_replay_failed', err: (err as Error).message });
+      this.#logger.warn({ event: 'sse_replay_failed', connectionId: connection.id, err: (err as Error).message });
       connection.close();
     }
   }

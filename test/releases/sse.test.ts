@@ -272,6 +272,44 @@ describe.each(MODES)('releases SSE stream (%s)', (mode) => {
     expect(viaQuery.events).toHaveLength(1);
   });
 
+  it.each([
+    ['lastEventId=abc', {}, 'querystring/lastEventId'],
+    ['lastEventId=-1', {}, 'querystring/lastEventId'],
+    ['lastEventId=1.5', {}, 'querystring/lastEventId'],
+    ['lastEventId=1e3', {}, 'querystring/lastEventId'],
+    ['lastEventId=', {}, 'querystring/lastEventId'],
+    ['lastEventId=1&lastEventId=2', {}, 'querystring/lastEventId'],
+    ['lastEventId=1234567890123456', {}, 'querystring/lastEventId'],
+    ['lastEventId=abc', { 'last-event-id': '5' }, 'querystring/lastEventId'],
+    ['', { 'last-event-id': 'abc' }, 'headers/last-event-id'],
+    ['', { 'last-event-id': '-1' }, 'headers/last-event-id'],
+    ['lastEventId=5', { 'last-event-id': '5x' }, 'headers/last-event-id'],
+  ])('answers ?%s with headers %j by a 400 naming %s, and opens no stream', async (query, headers, location) => {
+    const res = await fetch(query ? `${url}?${query}` : url, { headers: { accept: 'text/event-stream', ...headers } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({
+      error: { code: 'BACKBEAT_ERR_VALIDATION', message: `${location} must be a non-negative integer` },
+    });
+    expect(stack.container.releases.stream.hub.stats()).toMatchObject({ connections: 0, pending: 0 });
+  });
+
+  it('refuses an unknown query parameter with the usual validation wording', async () => {
+    const res = await fetch(`${url}?since=3`, { headers: { accept: 'text/event-stream' } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: { code: 'BACKBEAT_ERR_VALIDATION', message: 'querystring/since is not allowed' },
+    });
+    expect(stack.container.releases.stream.hub.size).toBe(0);
+  });
+
+  it('treats an empty Last-Event-ID header as none and streams from now', async () => {
+    await fetchRun();
+    const client = await connect({ headers: { 'last-event-id': '' } });
+    await client.waitFor((fs) => fs.some((f) => f.comments.length > 0), 3000);
+    expect(client.events).toEqual([]);
+  });
+
   it('delivers release_updated after an upstream correction of a featured song', async () => {
     await fetchRun();
     const latest = (await eventRows()).at(-1)!.id;
