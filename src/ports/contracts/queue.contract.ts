@@ -1,17 +1,28 @@
 import { describe, expect } from 'vitest';
 import { UnrecoverableJobError, type Queue } from '../queue.ts';
-import { contractTests, instances, sleep, unique, waitFor, type ContractOptions } from './support.ts';
+import { contractTests, instances, realTime, sleep, unique, waitFor, type ContractOptions } from './support.ts';
 
 /**
  * The written semantics of {@link Queue}, run against every adapter. Queues from one `create` share a backend (one
  * Redis; one in-process backend), like several processes would. Each test uses fresh job names, so jobs and
  * schedules of one test never reach another.
+ *
+ * Delays, backoff and schedules run on `options.clock`: the memory adapter's manual clock makes every step instant;
+ * BullMQ keeps that time in Redis and in its workers' timers, so there each step is a real wait, kept as short as the
+ * assertions allow on a loaded machine (100-300 ms; the cron test needs whole seconds).
  */
 export function runQueueContract(options: ContractOptions<Queue>): void {
   describe(`Queue contract: ${options.name}`, () => {
     const { test, done } = contractTests(options.skip);
     const open = instances(options.create, options.cleanup);
     const jobName = () => unique('job').replace(/[^A-Za-z0-9_.-]/g, '_');
+    const clock = options.clock ?? realTime;
+    /** A gate a handler can wait on, opened by the test. */
+    const gate = () => {
+      let open: () => void = () => {};
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      return { opened, open };
+    };
 
     test('runs a job with a copy of its data after start', async () => {
       const queue = await open();
@@ -40,11 +51,11 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
         ranIn.push('worker');
       });
       await api.add(name, { n: 1 });
-      await sleep(300);
+      await clock.advance(300);
       expect(ranIn).toEqual([]);
       await worker.start();
       await waitFor(() => ranIn.length === 1, 'the started queue to run the job');
-      await sleep(100);
+      await clock.advance(100);
       expect(ranIn).toEqual(['worker']);
     });
 
@@ -91,14 +102,23 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       queue.define(
         name,
         async (_data, job) => {
-          attempts.push({ attempt: job.attempt, at: Date.now() });
+          attempts.push({ attempt: job.attempt, at: clock.now() });
           if (job.attempt < 3) throw new Error(`transient failure ${job.attempt}`);
         },
         { attempts: 3, backoffMs: 100 },
       );
       await queue.start();
       await queue.add(name, {});
-      await waitFor(() => attempts.length === 3, 'three attempts');
+      // Half of each backoff passes with no new attempt; the timestamps below check the whole of it.
+      await waitFor(() => attempts.length === 1, 'the first attempt');
+      await clock.advance(50);
+      expect(attempts).toHaveLength(1);
+      await clock.advance(50);
+      await waitFor(() => attempts.length === 2, 'the second attempt');
+      await clock.advance(100);
+      expect(attempts).toHaveLength(2);
+      await clock.advance(100);
+      await waitFor(() => attempts.length === 3, 'the third attempt');
       expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
       const [a1, a2, a3] = attempts.map((a) => a.at) as [number, number, number];
       expect(a2 - a1).toBeGreaterThanOrEqual(95);
@@ -120,8 +140,10 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       );
       await queue.start();
       await queue.add(name, {});
+      await waitFor(() => runs === 1, 'the first attempt');
+      await clock.advance(50);
       await expectCounts(queue, name, { failed: 1, completed: 0 });
-      await sleep(300);
+      await clock.advance(300);
       expect(runs).toBe(2);
     });
 
@@ -140,7 +162,7 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       await queue.start();
       await queue.add(name, {});
       await expectCounts(queue, name, { failed: 1, completed: 0 });
-      await sleep(400);
+      await clock.advance(400);
       expect(runs).toBe(1);
     });
 
@@ -149,12 +171,15 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       const name = jobName();
       let ranAt = 0;
       queue.define(name, async () => {
-        ranAt = Date.now();
+        ranAt = clock.now();
       });
       await queue.start();
-      const addedAt = Date.now();
+      const addedAt = clock.now();
       await queue.add(name, {}, { delayMs: 300 });
       await expectCounts(queue, name, { waiting: 1, active: 0 });
+      await clock.advance(150);
+      expect(ranAt).toBe(0);
+      await clock.advance(150);
       await waitFor(() => ranAt > 0, 'the delayed job');
       expect(ranAt - addedAt).toBeGreaterThanOrEqual(290);
     });
@@ -165,12 +190,13 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       let running = 0;
       let peak = 0;
       let finished = 0;
+      const held = gate();
       queue.define(
         name,
         async () => {
           running++;
           peak = Math.max(peak, running);
-          await sleep(300);
+          await held.opened;
           running--;
           finished++;
         },
@@ -178,6 +204,10 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       );
       await Promise.all([1, 2, 3, 4, 5].map((n) => queue.add(name, { n })));
       await queue.start();
+      await waitFor(() => running === 2, 'two jobs to run');
+      await clock.advance(200);
+      expect(running).toBe(2);
+      held.open();
       await waitFor(() => finished === 5, 'all five jobs');
       expect(peak).toBe(2);
     });
@@ -196,15 +226,15 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       // Both processes register the same schedule at start-up, as every worker process would.
       await a.schedule(name, { everyMs: 300 }, { source: 'schedule' });
       await b.schedule(name, { everyMs: 300 }, { source: 'schedule' });
-      await sleep(1500);
+      await clock.advance(1500);
       const count = runs.length;
       // 1500 ms / 300 ms is 5 ticks (6 with a tick at registration); two workers each running every tick make 10+.
       expect(count).toBeGreaterThanOrEqual(2);
       expect(count).toBeLessThanOrEqual(6);
       await a.unschedule(name);
-      await sleep(100);
+      await clock.advance(100);
       const afterUnschedule = runs.length;
-      await sleep(700);
+      await clock.advance(450);
       expect(runs.length).toBe(afterUnschedule);
     });
 
@@ -219,10 +249,10 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       await queue.schedule(name, { everyMs: 150 }, { version: 1 });
       await waitFor(() => seen.length >= 1, 'the first schedule to fire');
       await queue.schedule(name, { everyMs: 60_000 }, { version: 2 });
-      await sleep(100);
+      await clock.advance(100);
       const before = seen.length;
-      await sleep(700);
-      // The 150 ms schedule would have fired 4 more times; the new one fires at most once at registration.
+      await clock.advance(450);
+      // The 150 ms schedule would have fired 3 more times; the new one fires at most once at registration.
       expect(seen.length - before).toBeLessThanOrEqual(1);
       expect(seen.filter((v) => v === 1).length).toBeLessThanOrEqual(before);
       await queue.unschedule(name);
@@ -234,12 +264,12 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       const runs: number[] = [];
       for (const queue of [a, b]) {
         queue.define(name, async () => {
-          runs.push(Date.now());
+          runs.push(clock.now());
         });
         await queue.start();
         await queue.schedule(name, { cron: '* * * * * *' }, {});
       }
-      await sleep(2500);
+      await clock.advance(2500);
       await a.unschedule(name);
       // Every second, for 2.5 s: 2 or 3 ticks, once each (4 to 6 if both queues ran each tick).
       expect(runs.length).toBeGreaterThanOrEqual(2);
@@ -251,15 +281,21 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       const name = jobName();
       let started = false;
       let finished = false;
+      const held = gate();
       queue.define(name, async () => {
         started = true;
-        await sleep(300);
+        await held.opened;
         finished = true;
       });
       await queue.start();
       await queue.add(name, {});
       await waitFor(() => started, 'the handler to start');
-      await queue.close();
+      let closed = false;
+      const closing = queue.close().then(() => (closed = true));
+      await clock.advance(100);
+      expect(closed).toBe(false);
+      held.open();
+      await closing;
       expect(finished).toBe(true);
       await expect(queue.add(name, {})).rejects.toThrow();
     });
@@ -303,7 +339,7 @@ async function expectCounts(
     last = counts;
     if (Object.entries(expected).every(([state, n]) => counts[state as keyof typeof counts] === n)) return;
     if (Date.now() > deadline) break;
-    await sleep(20);
+    await sleep(20); // polling Redis or the backend, not waiting for the adapter's time
   }
   expect(last).toMatchObject(expected);
 }

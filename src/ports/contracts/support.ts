@@ -1,6 +1,7 @@
 /**
  * Shared pieces of the port contract suites: the options every `runXContract` takes, a test registrar that honours
- * documented skips (and refuses a skip naming no test, so a renamed test cannot be skipped silently), and polling.
+ * documented skips (and refuses a skip naming no test, so a renamed test cannot be skipped silently), the test clock
+ * and polling.
  */
 import { afterAll, afterEach, it } from 'vitest';
 
@@ -19,7 +20,23 @@ export interface ContractOptions<T> {
   /** Runs after each test, once every instance the test created is closed. */
   cleanup?: () => Promise<void>;
   skip?: ContractSkip[];
+  /**
+   * The clock the adapter keeps time by (TTLs, delays, backoff, schedules). Adapters built on an injected clock pass
+   * the same manual clock here, and the suite steps it instead of sleeping; the default is real time, for adapters
+   * whose time is kept by their backend (Redis expiry, BullMQ delays and schedulers), where each step is a real wait.
+   */
+  clock?: TestClock;
 }
+
+/** What a contract suite needs of a clock: read it, and let time pass. */
+export interface TestClock {
+  now(): number;
+  /** Lets `ms` milliseconds pass, firing whatever the adapter scheduled in them. */
+  advance(ms: number): Promise<void>;
+}
+
+/** Real time: `advance` sleeps. */
+export const realTime: TestClock = { now: () => Date.now(), advance: (ms) => sleep(ms) };
 
 /**
  * Returns `test(name, fn)` that registers a vitest test, or a skipped one with its reason when listed in `skip`.

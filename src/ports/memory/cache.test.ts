@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { runCacheContract } from '../contracts/cache.contract.ts';
+import { ManualClock } from '../contracts/manual-clock.ts';
 import { MemoryCache } from './cache.ts';
 
-runCacheContract({ name: 'MemoryCache', create: async () => new MemoryCache() });
+const clock = new ManualClock();
+runCacheContract({ name: 'MemoryCache', create: async () => new MemoryCache({ now: () => clock.now() }), clock });
 
 describe(MemoryCache.name, () => {
   it('evicts the least recently used entry beyond maxEntries', async () => {

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import type { Logger } from '../../infra/logger.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import {
   UnrecoverableJobError,
   type AddOptions,
@@ -44,18 +45,26 @@ interface ScheduleEntry {
  *
  * The state lives while at least one queue on it is open: when the last one closes, schedules and timers stop and
  * pending jobs are dropped (nothing survives the process in embedded mode; durable state lives in the database).
+ *
+ * Delays, retries and schedules run on the backend's {@link Clock} (the system clock by default; tests pass a manual
+ * one). Cron schedules are computed with croner and fired by that clock, one timer per next tick.
  */
 export class MemoryQueueBackend {
+  readonly #clock: Clock;
   #seq = 0;
   #open = 0;
   readonly #waiting = new Map<string, MemoryJob[]>();
-  readonly #delayTimers = new Map<MemoryJob, NodeJS.Timeout>();
+  readonly #delayTimers = new Map<MemoryJob, () => void>();
   readonly #active = new Set<MemoryJob>();
   readonly #dedupe = new Map<string, MemoryJob>();
   readonly #finished = new Map<string, { completed: number; failed: number }>();
   readonly #schedules = new Map<string, ScheduleEntry>();
   readonly #workers: MemoryWorker[] = [];
   #nextWorker = 0;
+
+  constructor(options: { clock?: Clock } = {}) {
+    this.#clock = options.clock ?? systemClock;
+  }
 
   /** Registers an open queue; the returned function releases it (the last release resets the backend). */
   open(): () => void {
@@ -98,15 +107,52 @@ export class MemoryQueueBackend {
       if (pending?.state === 'waiting') return;
       pending = this.#create(name, data, options, {});
     };
-    if ('cron' in every) {
-      const cron = new Cron(every.cron, { unref: true }, tick);
-      this.#schedules.set(name, { key, stop: () => cron.stop() });
-    } else {
-      const timer = setInterval(tick, every.everyMs);
-      timer.unref();
-      this.#schedules.set(name, { key, stop: () => clearInterval(timer) });
+    const stop = 'cron' in every ? this.#cronTimer(every.cron, tick) : this.#intervalTimer(every.everyMs, tick);
+    this.#schedules.set(name, { key, stop });
+  }
+
+  /**
+   * Calls `tick` at once, then every `everyMs` on a fixed grid: a late tick does not shift the next ones, and ticks
+   * missed entirely (the process was suspended) are skipped, not fired in a burst.
+   */
+  #intervalTimer(everyMs: number, tick: () => void): () => void {
+    const start = this.#clock.now();
+    let n = 0;
+    let cancel = () => {};
+    const fire = () => {
       tick();
-    }
+      n = Math.max(n + 1, Math.floor((this.#clock.now() - start) / everyMs) + 1);
+      const due = start + n * everyMs;
+      cancel = this.#clock.setTimeout(fire, Math.max(0, due - this.#clock.now()), { unref: true });
+    };
+    fire();
+    return () => cancel();
+  }
+
+  /** Calls `tick` at each time the cron pattern names, from now on. */
+  #cronTimer(pattern: string, tick: () => void): () => void {
+    const cron = new Cron(pattern);
+    let cancel = () => {};
+    let stopped = false;
+    const arm = (after: number) => {
+      const next = cron.nextRun(new Date(after));
+      if (!next || stopped) return;
+      const due = next.getTime();
+      cancel = this.#clock.setTimeout(
+        () => {
+          tick();
+          // From the tick just fired (or now, when the timer ran late), so a tick is never fired twice.
+          arm(Math.max(due, this.#clock.now()));
+        },
+        Math.max(0, due - this.#clock.now()),
+        { unref: true },
+      );
+    };
+    arm(this.#clock.now());
+    return () => {
+      stopped = true;
+      cancel();
+    };
   }
 
   unschedule(name: string): void {
@@ -131,11 +177,11 @@ export class MemoryQueueBackend {
   #enqueue(job: MemoryJob, delayMs: number): void {
     if (delayMs > 0) {
       job.state = 'delayed';
-      const timer = setTimeout(() => {
+      const cancel = this.#clock.setTimeout(() => {
         this.#delayTimers.delete(job);
         this.#enqueue(job, 0);
       }, delayMs);
-      this.#delayTimers.set(job, timer);
+      this.#delayTimers.set(job, cancel);
       return;
     }
     job.state = 'waiting';
@@ -209,7 +255,7 @@ export class MemoryQueueBackend {
   #reset(): void {
     for (const entry of this.#schedules.values()) entry.stop();
     this.#schedules.clear();
-    for (const timer of this.#delayTimers.values()) clearTimeout(timer);
+    for (const cancel of this.#delayTimers.values()) cancel();
     this.#delayTimers.clear();
     this.#waiting.clear();
     this.#dedupe.clear();
@@ -227,14 +273,16 @@ interface Definition {
 export interface MemoryQueueOptions {
   /** Shared state with other in-process queues (see {@link MemoryQueueBackend}); a private one by default. */
   backend?: MemoryQueueBackend;
+  /** The clock of the private backend (ignored with `backend`, which has its own); the system clock by default. */
+  clock?: Clock;
   /** Receives a warning for each failed attempt. */
   logger?: Pick<Logger, 'warn'>;
 }
 
 /**
  * The in-process {@link Queue} for embedded mode. Jobs, dedupe keys, retries (exponential backoff, timers) and
- * schedules (croner for cron patterns, `setInterval` for `everyMs`, which also fires once when registered, as BullMQ
- * does) live in a {@link MemoryQueueBackend}. Job data is copied through JSON. Handlers run only after `start()`;
+ * schedules (croner for cron patterns; `everyMs` also fires once when registered, as BullMQ does) live in a
+ * {@link MemoryQueueBackend}. Job data is copied through JSON. Handlers run only after `start()`;
  * `close()` stops taking jobs and resolves when the running handlers have finished.
  *
  * Ids are assigned by the backend ("1", "2", ...); `AddOptions.jobId` is the dedupe key, held while the job waits,
@@ -251,7 +299,7 @@ export class MemoryQueue implements Queue {
   #closed = false;
 
   constructor(options: MemoryQueueOptions = {}) {
-    this.#backend = options.backend ?? new MemoryQueueBackend();
+    this.#backend = options.backend ?? new MemoryQueueBackend(options.clock ? { clock: options.clock } : {});
     this.#logger = options.logger;
     this.#release = this.#backend.open();
   }
