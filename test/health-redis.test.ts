@@ -3,18 +3,20 @@
  * outbox: events committed while the bus is down are published by the next run once Redis is back.
  *
  * The shared Redis cannot be stopped (other test files use it), so this file runs its own `redis-server` child on a
- * free port, kills it and starts it again on the same port.
+ * free port, kills it and starts it again on the same port. The binary is `redis-server` on PATH, or
+ * `REDIS_SERVER_BIN`. Without one the file is skipped, except under REQUIRE_SERVICES=1 (CI), where it fails.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect as connectTcp } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/infra/db.ts';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/services.ts';
+import { REQUIRE_SERVICES, TEST_DATABASE_URL, TEST_REDIS_URL } from './support/services.ts';
 import { connectSse, type SseClient } from './support/sse-client.ts';
 import { adminHeaders, openTestDb, startStack, type Stack, type TestDb } from './support/stack.ts';
 
-const hasRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN || 'redis-server';
+const hasRedisServer = spawnSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' }).status === 0;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -66,7 +68,7 @@ class RedisServer {
 
   async start(): Promise<void> {
     const child = spawn(
-      'redis-server',
+      REDIS_SERVER,
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
@@ -91,7 +93,14 @@ const MODE = TEST_DATABASE_URL ? 'scaled' : 'embedded';
 
 describe.skipIf(!TEST_REDIS_URL)('Redis down (private redis-server)', () => {
   if (!hasRedisServer) {
-    it.skip('needs redis-server on PATH (apt-get install redis-server)', () => undefined);
+    const missing = `${REDIS_SERVER} cannot be run (apt-get install redis-server, or set REDIS_SERVER_BIN)`;
+    if (REQUIRE_SERVICES) {
+      it('has a redis-server to run (REQUIRE_SERVICES=1)', () => {
+        throw new Error(`REQUIRE_SERVICES=1 but ${missing}`);
+      });
+    } else {
+      it.skip(`skipped: ${missing}`, () => undefined);
+    }
     return;
   }
 
