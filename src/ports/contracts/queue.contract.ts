@@ -1,5 +1,6 @@
 import { describe, expect } from 'vitest';
-import { UnrecoverableJobError, type Queue } from '../queue.ts';
+import { UpstreamError, UpstreamRateLimitedError } from '../../infra/upstream-errors.ts';
+import { QueueConfigurationError, UnrecoverableJobError, type Queue } from '../queue.ts';
 import { contractTests, instances, realTime, sleep, unique, waitFor, type ContractOptions } from './support.ts';
 
 /**
@@ -164,6 +165,109 @@ export function runQueueContract(options: ContractOptions<Queue>): void {
       await expectCounts(queue, name, { failed: 1, completed: 0 });
       await clock.advance(400);
       expect(runs).toBe(1);
+    });
+
+    test('refuses to start when a job name is defined twice, or added or scheduled without a handler', async () => {
+      const twice = await open();
+      const name = jobName();
+      twice.define(name, async () => {});
+      expect(() => twice.define(name, async () => {})).toThrow('defined twice');
+      const refused = await twice.start().catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(QueueConfigurationError);
+      expect((refused as Error).message).toContain(`job "${name}" is defined twice`);
+
+      const orphan = await open();
+      const [added, scheduled] = [jobName(), jobName()];
+      orphan.define(jobName(), async () => {});
+      await expect(orphan.add(added, {})).rejects.toThrow('no handler');
+      await expect(orphan.schedule(scheduled, { everyMs: 1000 }, {})).rejects.toThrow('no handler');
+      const error = await orphan.start().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QueueConfigurationError);
+      expect((error as QueueConfigurationError).problems).toEqual([
+        `job "${added}" is added but has no handler (define it first)`,
+        `job "${scheduled}" is scheduled but has no handler (define it first)`,
+      ]);
+
+      const wired = await open();
+      wired.define(jobName(), async () => {});
+      await expect(wired.start()).resolves.toBeUndefined();
+    });
+
+    test('waits out an upstream 429 without using an attempt, holding back the job name meanwhile', async () => {
+      const queue = await open();
+      const name = jobName();
+      const runs: { label: string; attempt: number; at: number }[] = [];
+      let limited = false;
+      queue.define<{ label: string }>(
+        name,
+        async ({ label }, job) => {
+          runs.push({ label, attempt: job.attempt, at: clock.now() });
+          if (label === 'first' && !limited) {
+            limited = true;
+            throw new UpstreamRateLimitedError('svc', { retryAfterMs: 400, attempts: 1 });
+          }
+        },
+        // One attempt, and a retry would wait a minute: only the rate-limit path runs the job again in time.
+        { attempts: 1, backoffMs: 60_000 },
+      );
+      await queue.start();
+      await queue.add(name, { label: 'first' });
+      await waitFor(() => runs.length === 1, 'the first run');
+      await queue.add(name, { label: 'second' });
+      await clock.advance(200);
+      expect(runs.map((run) => run.label)).toEqual(['first']);
+      await expectCounts(queue, name, { waiting: 2, active: 0, failed: 0 });
+      await clock.advance(200);
+      await waitFor(() => runs.length === 3, 'both jobs once the limit is over');
+      expect(runs.map((run) => [run.label, run.attempt])).toEqual([
+        ['first', 1],
+        ['first', 1],
+        ['second', 1],
+      ]);
+      const [limitedRun, rerun] = runs as [(typeof runs)[0], (typeof runs)[0]];
+      expect(rerun.at - limitedRun.at).toBeGreaterThanOrEqual(390);
+      await expectCounts(queue, name, { completed: 2, failed: 0 });
+    });
+
+    test('fails a job at once on a permanent upstream error (a 4xx)', async () => {
+      const queue = await open();
+      const name = jobName();
+      let runs = 0;
+      queue.define(
+        name,
+        async () => {
+          runs++;
+          throw new UpstreamError('svc', 'svc: upstream answered 404', { kind: 'client', status: 404, attempts: 1 });
+        },
+        { attempts: 5, backoffMs: 50 },
+      );
+      await queue.start();
+      await queue.add(name, {});
+      await expectCounts(queue, name, { failed: 1, completed: 0 });
+      await clock.advance(300);
+      expect(runs).toBe(1);
+    });
+
+    test('retries a transient upstream error (a 5xx) after its backoff', async () => {
+      const queue = await open();
+      const name = jobName();
+      const attempts: number[] = [];
+      queue.define(
+        name,
+        async (_data, job) => {
+          attempts.push(job.attempt);
+          if (job.attempt === 1) {
+            throw new UpstreamError('svc', 'svc: upstream answered 503', { kind: 'server', status: 503, attempts: 4 });
+          }
+        },
+        { attempts: 2, backoffMs: 50 },
+      );
+      await queue.start();
+      await queue.add(name, {});
+      await waitFor(() => attempts.length === 1, 'the first attempt');
+      await clock.advance(50);
+      await expectCounts(queue, name, { completed: 1, failed: 0 });
+      expect(attempts).toEqual([1, 2]);
     });
 
     test('runs a delayed job no earlier than its delay', async () => {

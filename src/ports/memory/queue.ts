@@ -1,15 +1,9 @@
 import { Cron } from 'croner';
 import type { Logger } from '../../infra/logger.ts';
 import { systemClock, type Clock } from '../clock.ts';
-import {
-  UnrecoverableJobError,
-  type AddOptions,
-  type JobHandler,
-  type JobOptions,
-  type Queue,
-  type Schedule,
-} from '../queue.ts';
-import { assertJobName, assertSchedule, jobDefaults } from '../queue-support.ts';
+import { backoffDelayMs, classifyJobError } from '../job-errors.ts';
+import type { AddOptions, JobHandler, JobOptions, Queue, Schedule } from '../queue.ts';
+import { assertSchedule, JobRegistry, type Definition } from '../queue-support.ts';
 
 interface MemoryJob {
   id: string;
@@ -55,6 +49,8 @@ export class MemoryQueueBackend {
   #open = 0;
   readonly #waiting = new Map<string, MemoryJob[]>();
   readonly #delayTimers = new Map<MemoryJob, () => void>();
+  /** Job names paused by a rate-limited job: until when, and the timer that resumes them. */
+  readonly #limits = new Map<string, { until: number; cancel: () => void }>();
   readonly #active = new Set<MemoryJob>();
   readonly #dedupe = new Map<string, MemoryJob>();
   readonly #finished = new Map<string, { completed: number; failed: number }>();
@@ -213,6 +209,7 @@ export class MemoryQueueBackend {
 
   #dispatch(name: string): void {
     const list = this.#waiting.get(name);
+    if (this.#limits.has(name)) return;
     while (list && list.length > 0) {
       const worker = this.#pickWorker(name);
       if (!worker) return;
@@ -237,11 +234,23 @@ export class MemoryQueueBackend {
     return undefined;
   }
 
+  /**
+   * Ends an attempt. Rate limited: the job goes back to the head of the line without using the attempt, and its name
+   * pauses. Transient: retried after the backoff while attempts are left. Otherwise it completes or fails for good.
+   */
   #settle(job: MemoryJob, error: unknown): void {
     this.#active.delete(job);
     if (this.#open === 0) return;
-    if (error !== undefined && !(error instanceof UnrecoverableJobError) && job.attemptsMade < job.attempts) {
-      this.#enqueue(job, job.backoffMs * 2 ** (job.attemptsMade - 1));
+    const failure = error === undefined ? undefined : classifyJobError(error);
+    if (failure?.kind === 'rate_limited') {
+      job.attemptsMade--;
+      job.state = 'waiting';
+      let list = this.#waiting.get(job.name);
+      if (!list) this.#waiting.set(job.name, (list = []));
+      list.unshift(job);
+      this.#rateLimit(job.name, failure.delayMs);
+    } else if (failure?.kind === 'transient' && job.attemptsMade < job.attempts) {
+      this.#enqueue(job, backoffDelayMs(job.backoffMs, job.attemptsMade));
     } else {
       if (job.dedupeKey !== undefined && this.#dedupe.get(job.dedupeKey) === job) this.#dedupe.delete(job.dedupeKey);
       let finished = this.#finished.get(job.name);
@@ -252,7 +261,22 @@ export class MemoryQueueBackend {
     this.#dispatch(job.name);
   }
 
+  /** Pauses `name` for `delayMs` (or longer, when it is already paused longer); jobs running now finish. */
+  #rateLimit(name: string, delayMs: number): void {
+    const until = this.#clock.now() + delayMs;
+    const current = this.#limits.get(name);
+    if (current && current.until >= until) return;
+    current?.cancel();
+    const cancel = this.#clock.setTimeout(() => {
+      this.#limits.delete(name);
+      this.#dispatch(name);
+    }, delayMs);
+    this.#limits.set(name, { until, cancel });
+  }
+
   #reset(): void {
+    for (const limit of this.#limits.values()) limit.cancel();
+    this.#limits.clear();
     for (const entry of this.#schedules.values()) entry.stop();
     this.#schedules.clear();
     for (const cancel of this.#delayTimers.values()) cancel();
@@ -265,18 +289,13 @@ export class MemoryQueueBackend {
   }
 }
 
-interface Definition {
-  handler: JobHandler<unknown>;
-  options: Required<JobOptions>;
-}
-
 export interface MemoryQueueOptions {
   /** Shared state with other in-process queues (see {@link MemoryQueueBackend}); a private one by default. */
   backend?: MemoryQueueBackend;
   /** The clock of the private backend (ignored with `backend`, which has its own); the system clock by default. */
   clock?: Clock;
-  /** Receives a warning for each failed attempt. */
-  logger?: Pick<Logger, 'warn'>;
+  /** Receives a warning for each failed attempt, and an info line for each rate-limited one. */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /**
@@ -287,12 +306,16 @@ export interface MemoryQueueOptions {
  *
  * Ids are assigned by the backend ("1", "2", ...); `AddOptions.jobId` is the dedupe key, held while the job waits,
  * runs or waits for a retry, and released when it completes or fails for good (then the same key enqueues anew).
+ *
+ * Handler errors follow `classifyJobError`, as BullMQ's: a rate-limited job goes back to the head of its name's line
+ * with its attempt given back, and no job of that name starts until the delay is over (running ones finish); a
+ * permanent error fails the job at once; a transient one is retried after the backoff while attempts are left.
  */
 export class MemoryQueue implements Queue {
   readonly #backend: MemoryQueueBackend;
   readonly #release: () => void;
-  readonly #logger: Pick<Logger, 'warn'> | undefined;
-  readonly #definitions = new Map<string, Definition>();
+  readonly #logger: Pick<Logger, 'info' | 'warn'> | undefined;
+  readonly #jobs = new JobRegistry();
   readonly #running = new Map<string, number>();
   readonly #inFlight = new Set<Promise<unknown>>();
   #detach: (() => void) | undefined;
@@ -306,22 +329,20 @@ export class MemoryQueue implements Queue {
 
   define<T>(name: string, handler: JobHandler<T>, options?: JobOptions): void {
     this.#assertOpen();
-    assertJobName(name);
-    if (this.#definitions.has(name)) throw new Error(`job "${name}" already has a handler`);
-    this.#definitions.set(name, { handler: handler as JobHandler<unknown>, options: jobDefaults(options) });
+    this.#jobs.define(name, handler, options);
     if (this.#detach) this.#backend.wake(name);
   }
 
   async add<T>(name: string, data: T, options: AddOptions = {}): Promise<string> {
     this.#assertOpen();
-    const definition = this.#definition(name);
+    const definition = this.#jobs.require(name, 'added');
     if (options.delayMs !== undefined && !(options.delayMs >= 0)) throw new RangeError('delayMs must be >= 0');
     return this.#backend.add(name, data, definition.options, options);
   }
 
   async schedule<T>(name: string, every: Schedule, data: T): Promise<void> {
     this.#assertOpen();
-    const definition = this.#definition(name);
+    const definition = this.#jobs.require(name, 'scheduled');
     assertSchedule(every);
     this.#backend.schedule(name, every, data, definition.options);
   }
@@ -333,6 +354,7 @@ export class MemoryQueue implements Queue {
 
   async start(): Promise<void> {
     this.#assertOpen();
+    this.#jobs.assertStartable();
     if (this.#detach) return;
     this.#detach = this.#backend.attach({
       free: (name) => this.#free(name),
@@ -358,13 +380,13 @@ export class MemoryQueue implements Queue {
   }
 
   #free(name: string): number {
-    const definition = this.#definitions.get(name);
+    const definition = this.#jobs.get(name);
     if (!definition || this.#closed) return 0;
     return definition.options.concurrency - (this.#running.get(name) ?? 0);
   }
 
   #run(job: MemoryJob): Promise<unknown> {
-    const definition = this.#definitions.get(job.name) as Definition;
+    const definition = this.#jobs.get(job.name) as Definition;
     this.#running.set(job.name, (this.#running.get(job.name) ?? 0) + 1);
     const info = { id: job.id, attempt: job.attemptsMade, name: job.name };
     const run = (async () => {
@@ -372,10 +394,19 @@ export class MemoryQueue implements Queue {
         await definition.handler(JSON.parse(job.json), info);
         return undefined;
       } catch (error) {
-        this.#logger?.warn(
-          { event: 'job_attempt_failed', job: info, err: error instanceof Error ? error.message : String(error) },
-          'job attempt failed',
-        );
+        const err = error instanceof Error ? error.message : String(error);
+        const failure = classifyJobError(error);
+        if (failure.kind === 'rate_limited') {
+          this.#logger?.info(
+            { event: 'job_rate_limited', job: info, delayMs: failure.delayMs, err },
+            'job rate limited',
+          );
+        } else {
+          this.#logger?.warn(
+            { event: 'job_attempt_failed', job: info, failure: failure.kind, err },
+            'job attempt failed',
+          );
+        }
         // The backend tells success from failure by `undefined`; a handler that throws `undefined` still failed.
         return error ?? new Error('job handler threw undefined');
       } finally {
@@ -385,13 +416,6 @@ export class MemoryQueue implements Queue {
     this.#inFlight.add(run);
     void run.finally(() => this.#inFlight.delete(run));
     return run;
-  }
-
-  #definition(name: string): Definition {
-    assertJobName(name);
-    const definition = this.#definitions.get(name);
-    if (!definition) throw new Error(`job "${name}" has no handler defined`);
-    return definition;
   }
 
   #assertOpen(): void {

@@ -1,13 +1,7 @@
 import { Queue as BullQueue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
-import {
-  UnrecoverableJobError,
-  type AddOptions,
-  type JobHandler,
-  type JobOptions,
-  type Queue,
-  type Schedule,
-} from '../queue.ts';
-import { assertJobName, assertSchedule, jobDefaults } from '../queue-support.ts';
+import { classifyJobError } from '../job-errors.ts';
+import type { AddOptions, JobHandler, JobOptions, Queue, Schedule } from '../queue.ts';
+import { assertSchedule, JobRegistry, type Definition } from '../queue-support.ts';
 import { closeRedis, createRedis, pingRedis, whenReady, type AdapterLogger, type Redis } from './connection.ts';
 
 export interface BullMqQueueOptions {
@@ -22,11 +16,11 @@ const KEEP_COMPLETED = { count: 1000, age: 24 * 60 * 60 };
 const KEEP_FAILED = { count: 5000, age: 7 * 24 * 60 * 60 };
 /** At most one log line per this interval for BullMQ's own 'error' events (they repeat on every reconnect). */
 const ERROR_LOG_INTERVAL_MS = 30_000;
-
-interface Definition {
-  handler: JobHandler<unknown>;
-  options: Required<JobOptions>;
-}
+/**
+ * The Worker limiter. BullMQ honours a manual `queue.rateLimit(ms)` across workers only when the worker has a limiter
+ * (`moveToActive` reads its `max`); this one is far above any real job rate, so only manual limits ever apply.
+ */
+const MANUAL_RATE_LIMIT_ONLY = { max: 1_000_000, duration: 1000 };
 
 /**
  * The BullMQ {@link Queue} for scaled mode: one BullMQ queue per job name under the BullMQ prefix `prefix`, and, once
@@ -36,8 +30,10 @@ interface Definition {
  *   duplicate is a no-op returning the existing job's id, and the same key can be enqueued again afterwards. Job ids
  *   themselves are BullMQ's; custom BullMQ job ids are not used because they would block a re-enqueue for as long as
  *   the finished job is retained and they may not contain `:`.
- * - Retries: `attempts` and `{ type: 'exponential', delay: backoffMs }`, i.e. `backoffMs * 2^(n-1)`;
- *   {@link UnrecoverableJobError} becomes BullMQ's `UnrecoverableError`, which ends the job without retries.
+ * - Handler errors, classified by `classifyJobError`: rate limited → `queue.rateLimit(delayMs)` and
+ *   `Worker.RateLimitError()` (the job goes back to waiting without using an attempt, and every worker of the name
+ *   waits out the limit); permanent → BullMQ's `UnrecoverableError`, which ends the job without retries; transient →
+ *   rethrown, retried by `attempts` and `{ type: 'exponential', delay: backoffMs }`, i.e. `backoffMs * 2^(n-1)`.
  * - `schedule` is a BullMQ job scheduler (`upsertJobScheduler`), stored in Redis: whichever worker takes each tick's
  *   job runs it, so a tick runs once across all processes. `everyMs` fires once at registration, then every interval.
  * - Finished jobs are trimmed (1000 completed for a day, 5000 failed for a week).
@@ -52,7 +48,7 @@ export class BullMqQueue implements Queue {
   readonly #logger: AdapterLogger | undefined;
   readonly #producer: Redis;
   #workerConnection: Redis | undefined;
-  readonly #definitions = new Map<string, Definition>();
+  readonly #jobs = new JobRegistry();
   readonly #queues = new Map<string, BullQueue>();
   readonly #workers = new Map<string, Worker>();
   #started = false;
@@ -73,15 +69,13 @@ export class BullMqQueue implements Queue {
 
   define<T>(name: string, handler: JobHandler<T>, options?: JobOptions): void {
     this.#assertOpen();
-    assertJobName(name);
-    if (this.#definitions.has(name)) throw new Error(`job "${name}" already has a handler`);
-    this.#definitions.set(name, { handler: handler as JobHandler<unknown>, options: jobDefaults(options) });
+    this.#jobs.define(name, handler, options);
     if (this.#started) this.#startWorkers();
   }
 
   async add<T>(name: string, data: T, options: AddOptions = {}): Promise<string> {
     if (options.delayMs !== undefined && !(options.delayMs >= 0)) throw new RangeError('delayMs must be >= 0');
-    const queue = await this.#queue(name);
+    const queue = await this.#queue(name, 'added');
     const job = await queue.add(name, data, {
       ...(options.jobId !== undefined ? { deduplication: { id: options.jobId } } : {}),
       ...(options.delayMs ? { delay: options.delayMs } : {}),
@@ -91,8 +85,8 @@ export class BullMqQueue implements Queue {
 
   async schedule<T>(name: string, every: Schedule, data: T): Promise<void> {
     assertSchedule(every);
-    const queue = await this.#queue(name);
-    const definition = this.#definitions.get(name) as Definition;
+    const queue = await this.#queue(name, 'scheduled');
+    const definition = this.#jobs.get(name) as Definition;
     const { attempts, backoff, removeOnComplete, removeOnFail } = this.#jobOptions(definition);
     await queue.upsertJobScheduler(name, 'cron' in every ? { pattern: every.cron } : { every: every.everyMs }, {
       name,
@@ -108,6 +102,7 @@ export class BullMqQueue implements Queue {
 
   async start(): Promise<void> {
     this.#assertOpen();
+    this.#jobs.assertStartable();
     if (this.#started) return;
     this.#started = true;
     this.#workerConnection = createRedis(this.#url, {
@@ -172,16 +167,17 @@ export class BullMqQueue implements Queue {
       }
       return;
     }
-    for (const [name, definition] of this.#definitions) {
+    for (const [name, definition] of this.#jobs.entries()) {
       if (!this.#workers.has(name)) this.#startWorker(connection, name, definition);
     }
   }
 
   #startWorker(connection: Redis, name: string, definition: Definition): void {
-    const worker = new Worker(name, (job: Job) => this.#process(definition, job), {
+    const worker = new Worker(name, (job: Job) => this.#process(name, definition, job), {
       connection,
       prefix: this.#prefix,
       concurrency: definition.options.concurrency,
+      limiter: MANUAL_RATE_LIMIT_ONLY,
     });
     worker.on('error', (error) => this.#logError(name, error));
     worker.on('failed', (job, error) => {
@@ -193,13 +189,31 @@ export class BullMqQueue implements Queue {
     this.#workers.set(name, worker);
   }
 
-  async #process(definition: Definition, job: Job): Promise<void> {
+  async #process(name: string, definition: Definition, job: Job): Promise<void> {
+    // attemptsMade counts finished attempts, so the running one is attemptsMade + 1.
+    const info = { id: job.id as string, attempt: job.attemptsMade + 1, name: job.name };
     try {
-      // attemptsMade counts finished attempts, so the running one is attemptsMade + 1.
-      await definition.handler(job.data, { id: job.id as string, attempt: job.attemptsMade + 1, name: job.name });
+      await definition.handler(job.data, info);
     } catch (error) {
-      if (error instanceof UnrecoverableJobError) throw new UnrecoverableError(error.message);
-      throw error;
+      const failure = classifyJobError(error);
+      const err = error instanceof Error ? error.message : String(error);
+      switch (failure.kind) {
+        case 'rate_limited': {
+          const queue = this.#closing ? this.#queues.get(name) : await this.#queue(name);
+          // Closing before this queue existed: fail the attempt instead; the job is retried as a transient failure.
+          if (!queue) throw error;
+          await queue.rateLimit(failure.delayMs);
+          this.#logger?.info(
+            { event: 'job_rate_limited', job: info, delayMs: failure.delayMs, err },
+            'job rate limited',
+          );
+          throw Worker.RateLimitError();
+        }
+        case 'permanent':
+          throw error instanceof UnrecoverableError ? error : new UnrecoverableError(err);
+        case 'transient':
+          throw error;
+      }
     }
   }
 
@@ -213,11 +227,9 @@ export class BullMqQueue implements Queue {
   }
 
   /** The BullMQ queue of `name`, created on first use once the producer connection is ready (see #startWorkers). */
-  async #queue(name: string): Promise<BullQueue> {
+  async #queue(name: string, use?: 'added' | 'scheduled'): Promise<BullQueue> {
     this.#assertOpen();
-    assertJobName(name);
-    const definition = this.#definitions.get(name);
-    if (!definition) throw new Error(`job "${name}" has no handler defined`);
+    const definition = this.#jobs.require(name, use);
     await whenReady(this.#producer);
     this.#assertOpen();
     let queue = this.#queues.get(name);
