@@ -1,11 +1,15 @@
-import { useCallback } from 'react';
+import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
+import { Link, NavLink, Route, Routes, useLocation } from 'react-router';
 import { ConnectionIndicator } from './components/ConnectionIndicator.tsx';
-import { NewReleasesRow } from './components/NewReleasesRow.tsx';
 import { ToastStack } from './components/Toasts.tsx';
 import { useNow } from './hooks/useNow.ts';
 import { useReleaseFeed } from './hooks/useReleaseFeed.ts';
 import { useToasts } from './hooks/useToasts.ts';
+import { languageFromSearch, searchWithLanguage } from './lib/languageParam.ts';
 import type { Release } from './lib/types.ts';
+import { AdminPage } from './pages/AdminPage.tsx';
+import { NotFoundPage } from './pages/NotFoundPage.tsx';
+import { ReleasesPage } from './pages/ReleasesPage.tsx';
 
 function Logo() {
   return (
@@ -22,10 +26,31 @@ function Logo() {
   );
 }
 
-/** The Backbeat web app: header with the live indicator, the New Releases section, and toasts. */
+const navClass = ({ isActive }: { isActive: boolean }) => `nav__link${isActive ? ' nav__link--active' : ''}`;
+
+/** After a move to another page: back to the top, and focus on the new page's content for screen readers. */
+function usePageChangeFocus(main: RefObject<HTMLElement | null>) {
+  const { pathname } = useLocation();
+  const previous = useRef(pathname);
+  useEffect(() => {
+    if (previous.current === pathname) return;
+    previous.current = pathname;
+    window.scrollTo(0, 0);
+    main.current?.focus({ preventScroll: true });
+  }, [pathname, main]);
+}
+
+/**
+ * The Backbeat web app: a header (brand, navigation, live indicator), the page of the current route, and toasts.
+ * The releases feed and its live stream belong to the app, not to a page, so moving between pages keeps the list,
+ * the connection and the live indicator as they are.
+ */
 export function App() {
+  const location = useLocation();
   const now = useNow(30_000);
   const { toasts, push, dismiss } = useToasts();
+  const main = useRef<HTMLElement>(null);
+  usePageChangeFocus(main);
 
   const onNewRelease = useCallback(
     (release: Release) =>
@@ -42,7 +67,11 @@ export function App() {
   );
   const onLikeError = useCallback((message: string) => push({ kind: 'error', title: message }), [push]);
 
-  const feed = useReleaseFeed({ onNewRelease, onLikeError });
+  // The first list request already asks for the language a deep link names.
+  const [initialLanguage] = useState(() => (location.pathname === '/' ? languageFromSearch(location.search) : null));
+  const feed = useReleaseFeed({ initialLanguage, onNewRelease, onLikeError });
+  // "Releases" leads back to the filter last shown.
+  const releasesLink = { pathname: '/', search: searchWithLanguage('', feed.state.language) };
 
   return (
     <div className="app">
@@ -51,15 +80,27 @@ export function App() {
       </a>
       <header className="topbar">
         <div className="topbar__inner">
-          <a className="brand" href="/" aria-label="Backbeat home">
+          <Link className="brand" to="/" aria-label="Backbeat home">
             <Logo />
             <span className="brand__name">Backbeat</span>
-          </a>
+          </Link>
+          <nav className="nav" aria-label="Main">
+            <NavLink className={navClass} to={releasesLink} end data-testid="nav-releases">
+              Releases
+            </NavLink>
+            <NavLink className={navClass} to="/admin" data-testid="nav-admin">
+              Admin
+            </NavLink>
+          </nav>
           <ConnectionIndicator state={feed.stream.state} />
         </div>
       </header>
-      <main id="main" className="main" tabIndex={-1}>
-        <NewReleasesRow feed={feed} now={now} />
+      <main id="main" className="main" tabIndex={-1} ref={main}>
+        <Routes>
+          <Route path="/" element={<ReleasesPage feed={feed} now={now} />} />
+          <Route path="/admin" element={<AdminPage now={now} />} />
+          <Route path="*" element={<NotFoundPage />} />
+        </Routes>
       </main>
       <footer className="footer">
         <p>Music data from JioSaavn. Play opens the release on its source site.</p>

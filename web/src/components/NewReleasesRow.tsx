@@ -1,5 +1,7 @@
+import { Link, type To } from 'react-router';
 import type { ReleaseFeed } from '../hooks/useReleaseFeed.ts';
 import { languageLabel } from '../lib/releases.ts';
+import { ChipScroller } from './ChipScroller.tsx';
 import { OfflineBanner } from './OfflineBanner.tsx';
 import { ReleaseCard } from './ReleaseCard.tsx';
 import { SourceFreshness } from './SourceFreshness.tsx';
@@ -9,6 +11,8 @@ export interface NewReleasesRowProps {
   feed: ReleaseFeed;
   /** Current time (ms), refreshed periodically, for relative labels. */
   now: number;
+  /** Where a language chip leads (the filter lives in the URL); null is "All". */
+  languageLink: (language: string | null) => To;
 }
 
 const SKELETON_COUNT = 12;
@@ -37,32 +41,31 @@ function SkeletonGrid() {
 function LanguageChips({
   languages,
   selected,
-  onSelect,
+  linkTo,
 }: {
   languages: string[];
   selected: string | null;
-  onSelect: (language: string | null) => void;
+  linkTo: (language: string | null) => To;
 }) {
   if (languages.length === 0) return null;
   const options: Array<string | null> = [null, ...languages];
   return (
-    <div className="chips" role="group" aria-label="Filter by language" data-testid="language-filter">
+    <ChipScroller label="Filter by language" testId="language-filter">
       {options.map((language) => {
         const active = language === selected;
         return (
-          <button
+          <Link
             key={language ?? '__all'}
-            type="button"
+            to={linkTo(language)}
             className={`chip${active ? ' chip--active' : ''}`}
-            aria-pressed={active}
+            aria-current={active ? 'true' : undefined}
             data-language={language ?? 'all'}
-            onClick={() => onSelect(language)}
           >
             {language === null ? 'All' : languageLabel(language)}
-          </button>
+          </Link>
         );
       })}
-    </div>
+    </ChipScroller>
   );
 }
 
@@ -70,7 +73,7 @@ function LanguageChips({
  * The "New Releases" section: language chips, source freshness, the offline banner, a responsive grid of
  * release cards (skeletons while loading), and "Load more".
  */
-export function NewReleasesRow({ feed, now }: NewReleasesRowProps) {
+export function NewReleasesRow({ feed, now, languageLink }: NewReleasesRowProps) {
   const { state, offline, pendingLikes } = feed;
   const freshIds = new Set(state.freshIds);
   const showBanner = offline && state.status === 'ready';
@@ -83,13 +86,13 @@ export function NewReleasesRow({ feed, now }: NewReleasesRowProps) {
     <section className="releases" aria-labelledby="releases-heading" data-testid="new-releases">
       <div className="releases__head">
         <div>
-          <h2 id="releases-heading" className="releases__title">
+          <h1 id="releases-heading" className="releases__title">
             New Releases
-          </h2>
+          </h1>
           {state.status === 'loading' && state.sources.length === 0 ? (
             <span className="skeleton skeleton--freshness" aria-hidden="true" />
           ) : (
-            <SourceFreshness sources={state.sources} now={now} />
+            <SourceFreshness sources={state.sources} now={now} offline={offline} syncedAt={state.syncedAt} />
           )}
         </div>
         {state.refreshing && state.status === 'ready' && (
@@ -107,7 +110,7 @@ export function NewReleasesRow({ feed, now }: NewReleasesRowProps) {
           ))}
         </div>
       ) : (
-        <LanguageChips languages={state.languages} selected={state.language} onSelect={feed.setLanguage} />
+        <LanguageChips languages={state.languages} selected={state.language} linkTo={languageLink} />
       )}
 
       {showBanner && (

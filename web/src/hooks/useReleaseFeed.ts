@@ -1,5 +1,13 @@
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
-import { ApiError, clearGuestToken, fetchNewReleases, likeAsGuest, readGuestToken, sendTelemetry } from '../lib/api.ts';
+import {
+  ApiError,
+  clearGuestToken,
+  fetchNewReleases,
+  likeAsGuest,
+  OfflineCopyError,
+  readGuestToken,
+  sendTelemetry,
+} from '../lib/api.ts';
 import { cacheableList, feedReducer, initialFeedState, type FeedState } from '../lib/feed.ts';
 import { browserStorage, readCache, writeCache } from '../lib/offlineCache.ts';
 import { dedupeById, filterByLanguage } from '../lib/releases.ts';
@@ -20,8 +28,10 @@ const MAX_REPORTED_LATENCY_MS = 86_400_000;
 /** While the live stream is down, the list is refetched this often. */
 const POLL_WHILE_OFFLINE_MS = 60_000;
 
-/** Callbacks of {@link useReleaseFeed}. */
+/** Options and callbacks of {@link useReleaseFeed}. */
 export interface ReleaseFeedOptions {
+  /** The language filter of the first fetch (read once, on mount); null or absent for all languages. */
+  initialLanguage?: string | null;
   /** A `new_release` arrived live for a release not yet on the page (once per event). */
   onNewRelease?: (release: Release, event: ReleaseEvent) => void;
   /** A like or unlike failed and was rolled back. */
@@ -56,9 +66,10 @@ function isSuperseded(err: unknown): boolean {
   return err instanceof DOMException && err.name === 'AbortError';
 }
 
-function initFeed(): FeedState {
+function initFeed(language: string | null): FeedState {
+  const initial: FeedState = { ...initialFeedState, language };
   const cache = readCache(browserStorage());
-  return cache ? feedReducer(initialFeedState, { type: 'cacheLoaded', cache }) : initialFeedState;
+  return cache ? feedReducer(initial, { type: 'cacheLoaded', cache }) : initial;
 }
 
 /**
@@ -68,7 +79,7 @@ function initFeed(): FeedState {
  * optimistic likes with rollback.
  */
 export function useReleaseFeed(options: ReleaseFeedOptions = {}): ReleaseFeed {
-  const [state, dispatch] = useReducer(feedReducer, undefined, initFeed);
+  const [state, dispatch] = useReducer(feedReducer, options.initialLanguage ?? null, initFeed);
   const [pendingLikes, setPendingLikes] = useState<ReadonlySet<number>>(() => new Set());
   const pendingLikeIds = useRef(new Set<number>());
   const stateRef = useRef(state);
@@ -126,6 +137,9 @@ export function useReleaseFeed(options: ReleaseFeedOptions = {}): ReleaseFeed {
       dispatch({ type: 'fetchSuccess', mode, language, response, at: new Date().toISOString() });
     } catch (err) {
       if (isSuperseded(err)) return;
+      if (err instanceof OfflineCopyError && mode === 'replace') {
+        dispatch({ type: 'offlineCopy', language, cache: err.copy });
+      }
       dispatch({ type: 'fetchFailure', mode, language, message: errorMessage(err) });
     } finally {
       clearTimeout(timer);

@@ -1,5 +1,7 @@
-import { browserStorage, type CacheStorage } from './offlineCache.ts';
+import { browserStorage, type CachedList, type CacheStorage } from './offlineCache.ts';
+import { OFFLINE_COPY_HEADER } from './swPolicy.ts';
 import {
+  parseErrorBody,
   parseNewReleasesResponse,
   type GuestToken,
   type LikeResult,
@@ -23,20 +25,35 @@ export class ApiError extends Error {
   get isUnavailable(): boolean {
     return this.status === 0 || this.status >= 500;
   }
+
+  /** True when the server refused the credentials (401 missing or expired, 403 not valid). */
+  get isAuthError(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}
+
+/**
+ * The server could not be reached, but the service worker had kept its last answer to the same request: the list in
+ * `copy` is what the server said at `copy.savedAt`.
+ */
+export class OfflineCopyError extends ApiError {
+  readonly copy: CachedList;
+
+  constructor(copy: CachedList) {
+    super(0, 'network_error', 'The server could not be reached');
+    this.name = 'OfflineCopyError';
+    this.copy = copy;
+  }
 }
 
 async function readError(res: Response): Promise<ApiError> {
   let code = `http_${res.status}`;
   let message = `${res.status} ${res.statusText}`.trim();
   try {
-    const body: unknown = await res.json();
-    if (typeof body === 'object' && body !== null && 'error' in body) {
-      const err = body.error;
-      if (typeof err === 'object' && err !== null) {
-        const e = err as { code?: unknown; message?: unknown };
-        if (typeof e.code === 'string') code = e.code;
-        if (typeof e.message === 'string') message = e.message;
-      }
+    const error = parseErrorBody(await res.json());
+    if (error) {
+      code = error.code;
+      message = error.message;
     }
   } catch {
     // Not JSON (e.g. a proxy's HTML error page): keep the status line.
@@ -44,7 +61,25 @@ async function readError(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message);
 }
 
-async function request(path: string, init: RequestInit = {}): Promise<unknown> {
+/** A JSON answer with its status and headers. */
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** Options of {@link requestJson}. */
+export interface RequestOptions extends RequestInit {
+  /** Statuses besides 2xx whose body is a normal answer (e.g. 503 for a health report). */
+  acceptStatuses?: readonly number[];
+}
+
+/**
+ * Calls the API and reads its JSON answer. Throws {@link ApiError}: status 0 when the server could not be reached,
+ * otherwise the answer's status with the `{ error: { code, message } }` it sent. An aborted request rethrows the abort.
+ */
+export async function requestJson(path: string, options: RequestOptions = {}): Promise<JsonResponse> {
+  const { acceptStatuses = [], ...init } = options;
   let res: Response;
   try {
     res = await fetch(path, { ...init, headers: { Accept: 'application/json', ...init.headers } });
@@ -52,16 +87,21 @@ async function request(path: string, init: RequestInit = {}): Promise<unknown> {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network_error', 'The server could not be reached');
   }
-  if (!res.ok) throw await readError(res);
+  if (!res.ok && !acceptStatuses.includes(res.status)) throw await readError(res);
   try {
     const body: unknown = await res.json();
-    return body;
+    return { status: res.status, headers: res.headers, body };
   } catch {
     throw new ApiError(res.status, 'bad_response', 'The server sent an unreadable response');
   }
 }
 
-function authHeaders(token: string | null | undefined): Record<string, string> {
+async function request(path: string, init: RequestInit = {}): Promise<unknown> {
+  return (await requestJson(path, init)).body;
+}
+
+/** `Authorization: Bearer <token>` when there is a token. */
+export function authHeaders(token: string | null | undefined): Record<string, string> {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
@@ -75,19 +115,26 @@ export interface FetchNewReleasesOptions {
   signal?: AbortSignal;
 }
 
-/** `GET /api/new-releases`: one page of featured releases, newest first. Throws {@link ApiError}. */
+/**
+ * `GET /api/new-releases`: one page of featured releases, newest first. Throws {@link ApiError}, or
+ * {@link OfflineCopyError} when the server is down and the service worker answered with its kept copy.
+ */
 export async function fetchNewReleases(options: FetchNewReleasesOptions = {}): Promise<ReleaseList> {
   const params = new URLSearchParams();
   if (options.language) params.set('language', options.language);
   if (options.limit) params.set('limit', String(options.limit));
   if (options.cursor) params.set('cursor', options.cursor);
   const query = params.toString();
-  const body = await request(`/api/new-releases${query ? `?${query}` : ''}`, {
+  const res = await requestJson(`/api/new-releases${query ? `?${query}` : ''}`, {
     headers: authHeaders(options.token),
     signal: options.signal,
   });
-  const parsed = parseNewReleasesResponse(body);
+  const parsed = parseNewReleasesResponse(res.body);
   if (!parsed) throw new ApiError(200, 'bad_response', 'The server sent an unexpected list');
+  const savedAt = res.headers.get(OFFLINE_COPY_HEADER);
+  if (savedAt !== null) {
+    throw new OfflineCopyError({ savedAt: Number.isFinite(Date.parse(savedAt)) ? savedAt : parsed.asOf, data: parsed });
+  }
   return parsed;
 }
 

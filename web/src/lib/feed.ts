@@ -43,6 +43,7 @@ export interface FeedState {
 /** Everything that changes the feed. */
 export type FeedAction =
   | { type: 'cacheLoaded'; cache: CachedList }
+  | { type: 'offlineCopy'; language: string | null; cache: CachedList }
   | { type: 'setLanguage'; language: string | null; placeholder: Release[] }
   | { type: 'fetchStart'; mode: 'replace' | 'append' }
   | {
@@ -61,7 +62,7 @@ export type FeedAction =
   | { type: 'unfresh'; id: number };
 
 /** The state before anything is loaded. */
-export const initialFeedState: FeedState = {
+export const initialFeedState: Readonly<FeedState> = {
   language: null,
   items: [],
   nextCursor: null,
@@ -92,6 +93,24 @@ export function feedReducer(state: FeedState, action: FeedAction): FeedState {
         ...state,
         items: filterByLanguage(data.items, state.language),
         nextCursor: state.language === null ? data.nextCursor : null,
+        sources: data.sources,
+        asOf: data.asOf,
+        syncedAt: savedAt,
+        origin: 'cache',
+        status: 'ready',
+        languages: collectLanguages(state.languages, data.items),
+      };
+    }
+    case 'offlineCopy': {
+      // The service worker's copy of this very request, served while the server is down: shown unless the page
+      // already holds something at least as recent.
+      if (action.language !== state.language || state.origin === 'network') return state;
+      const { data, savedAt } = action.cache;
+      if (state.origin === 'cache' && state.syncedAt && Date.parse(state.syncedAt) >= Date.parse(savedAt)) return state;
+      return {
+        ...state,
+        items: filterByLanguage(data.items, state.language),
+        nextCursor: data.nextCursor,
         sources: data.sources,
         asOf: data.asOf,
         syncedAt: savedAt,
