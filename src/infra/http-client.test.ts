@@ -184,6 +184,46 @@ describe('createHttpClient', () => {
     expect(limiter.takes.map((t) => t.granted)).toEqual([true, true, false]);
   });
 
+  it('does not retry when the bucket itself fails (database down), and sends nothing', async () => {
+    const stub = await startStub([json(200, { ok: 1 })]);
+    const limiter = new FakeRateLimiter();
+    const down = new Error('connection refused');
+    let takes = 0;
+    limiter.take = async () => {
+      takes++;
+      throw down;
+    };
+    const { client, sleeps } = makeClient(stub, limiter);
+
+    await expect(client.getJson('/thing')).rejects.toBe(down);
+    expect(takes).toBe(1);
+    expect(stub.hits).toHaveLength(0);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('sends once with retries: 0, and refuses a retry count that is not a whole number', async () => {
+    const stub = await startStub([json(500, {})]);
+    const limiter = new FakeRateLimiter();
+    const { client, sleeps } = makeClient(stub, limiter, { retries: 0 });
+
+    await expect(client.getJson('/thing')).rejects.toMatchObject({ kind: 'server', attempts: 1 });
+    expect(stub.hits).toHaveLength(1);
+    expect(limiter.granted).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect(() => makeClient(stub, limiter, { retries: 1.5 })).toThrow(RangeError);
+  });
+
+  it('stops retrying at a 4xx that follows a 5xx', async () => {
+    const stub = await startStub([json(503, {}), json(404, {})]);
+    const limiter = new FakeRateLimiter();
+    const { client, sleeps } = makeClient(stub, limiter, { retries: 5 });
+
+    await expect(client.getJson('/thing')).rejects.toMatchObject({ kind: 'client', status: 404, attempts: 2 });
+    expect(stub.hits).toHaveLength(2);
+    expect(limiter.granted).toBe(2);
+    expect(sleeps).toEqual([150]);
+  });
+
   it('retries an attempt that times out', async () => {
     const slow: Handler = (_req, res) => {
       setTimeout(() => json(200, { slow: true })(_req, res), 1_000).unref();

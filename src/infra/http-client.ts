@@ -1,10 +1,12 @@
 /**
  * The upstream HTTP client every provider uses.
  *
- * Hand-written rather than undici interceptors or p-retry because each attempt, retries included, must first take a
- * token from OUR shared, table-backed bucket (`RateLimiter`), and every outcome must map to our typed errors
- * (`upstream-errors.ts`) so jobs can tell "stop, rate limited" from "retry later" from "permanent". Neither library
- * knows our bucket.
+ * `p-retry` runs the attempts. Each attempt, retries included, first takes one token from OUR shared, table-backed
+ * bucket (`RateLimiter`), and every outcome maps to our typed errors (`upstream-errors.ts`), so jobs can tell "stop,
+ * rate limited" from "retry later" from "permanent" (`classifyJobError`). Outcomes that must not be retried are
+ * thrown as p-retry `AbortError`s (p-retry rethrows the typed error inside); the wait before a retry (full jitter, a
+ * 5xx's Retry-After as a minimum) is taken in `onFailedAttempt`, with p-retry's own delay off, so the injected
+ * `sleep` and `random` keep tests instant and deterministic.
  *
  * Outcomes, per attempt:
  * - no token → nothing is sent; `RateLimitedError` (the bucket's reason and retryAfterMs).
@@ -20,6 +22,7 @@
  * - other non-2xx → `UpstreamError` kind `client`, no retry.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import pRetry, { AbortError } from 'p-retry';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
 import type { Logger } from './logger.ts';
 import { RateLimitedError, UpstreamError, UpstreamRateLimitedError } from './upstream-errors.ts';
@@ -91,6 +94,11 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | n
   return Math.max(0, date - nowMs);
 }
 
+/** `err` as an Error (p-retry's AbortError wraps Errors as they are; anything else becomes a plain Error). */
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 type Attempt =
   | { ok: true; status: number; body: string }
   | { ok: false; retry: boolean; minDelayMs: number; error: UpstreamError | UpstreamRateLimitedError };
@@ -113,6 +121,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     random = Math.random,
     now = Date.now,
   } = options;
+  if (!Number.isInteger(retries) || retries < 0)
+    throw new RangeError(`retries must be an integer >= 0, got ${retries}`);
   const doFetch = options.fetch ?? fetch;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
@@ -217,26 +227,36 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     for (const [name, value] of Object.entries(extraHeaders ?? {})) headers.set(name, value);
 
     let lastFailure: UpstreamError | UpstreamRateLimitedError | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const token = await rateLimiter.take(service);
+    /** The least wait before the next attempt (a 5xx's Retry-After), set by the attempt that failed. */
+    let minDelayMs = 0;
+
+    const attempt = async (n: number) => {
+      // Errors of our own bucket or of the database behind it are not upstream failures: never retried.
+      const token = await rateLimiter.take(service).catch((err: unknown) => {
+        throw new AbortError(asError(err));
+      });
       if (!token.granted) {
         logger?.warn(
-          { event: 'upstream_rate_limited', service, path: url.pathname, reason: token.reason, attempt },
+          { event: 'upstream_rate_limited', service, path: url.pathname, reason: token.reason, attempt: n },
           'token bucket refused the request; not sent',
         );
-        throw new RateLimitedError(service, {
-          reason: token.reason,
-          retryAfterMs: token.retryAfterMs,
-          attempts: attempt - 1,
-          cause: lastFailure,
-        });
+        throw new AbortError(
+          new RateLimitedError(service, {
+            reason: token.reason,
+            retryAfterMs: token.retryAfterMs,
+            attempts: n - 1,
+            cause: lastFailure,
+          }),
+        );
       }
 
-      const outcome = await attemptOnce(url, headers, attempt);
-      if (outcome.ok) return { status: outcome.status, body: outcome.body, attempts: attempt, path: url.pathname };
+      const outcome = await attemptOnce(url, headers, n).catch((err: unknown) => {
+        throw new AbortError(asError(err)); // e.g. the pause after a 429 failed to reach the database
+      });
+      if (outcome.ok) return { status: outcome.status, body: outcome.body, attempts: n, path: url.pathname };
 
       lastFailure = outcome.error;
-      const willRetry = outcome.retry && attempt <= retries;
+      minDelayMs = outcome.minDelayMs;
       logger?.warn(
         {
           event: 'upstream_request_failed',
@@ -244,16 +264,23 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           path: url.pathname,
           kind: outcome.error instanceof UpstreamError ? outcome.error.kind : 'rate_limited',
           status: outcome.error.status,
-          attempt,
-          willRetry,
+          attempt: n,
+          willRetry: outcome.retry && n <= retries,
         },
         outcome.error.message,
       );
-      if (!willRetry) throw outcome.error;
+      throw outcome.retry ? outcome.error : new AbortError(outcome.error);
+    };
 
-      const backoff = Math.floor(random() * Math.min(maxRetryAfterMs, backoffBaseMs * 2 ** (attempt - 1)));
-      await sleep(Math.max(backoff, outcome.minDelayMs));
-    }
+    return pRetry(attempt, {
+      retries,
+      minTimeout: 0,
+      onFailedAttempt: async ({ attemptNumber, retriesLeft }) => {
+        if (retriesLeft === 0) return;
+        const backoff = Math.floor(random() * Math.min(maxRetryAfterMs, backoffBaseMs * 2 ** (attemptNumber - 1)));
+        await sleep(Math.max(backoff, minDelayMs));
+      },
+    });
   }
 
   async function getJsonResponse<T>(
