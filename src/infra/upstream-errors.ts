@@ -3,8 +3,9 @@
  *
  * `retryable` answers one question for the caller (a job, a route): "may the same request succeed if it is tried
  * again later?". It does not mean the HTTP client retried: the client already retried transient failures before
- * throwing. Jobs map `retryable: false` to a permanent failure (BullMQ's `UnrecoverableError`) and the two
- * rate-limit errors to "stop this source cleanly, come back after `retryAfterMs`".
+ * throwing. Queues classify a job handler's error with `classifyJobError` (`src/ports/job-errors.ts`): the two
+ * rate-limit errors pause the job name for `retryAfterMs` without using an attempt, `retryable: false` fails the job
+ * at once (BullMQ's `UnrecoverableError`), and the rest is retried with backoff.
  */
 
 /** Why an upstream call failed. */
