@@ -161,7 +161,7 @@ export function createProgram(): Command {
     .option('--seed <seed>', 'catalog seed (same seed, same catalog)', '1')
     .option('--release-interval <ms>', 'release a new album every N ms (0: never)', '20000')
     .action(async (opts: { port: string; host: string; seed: string; releaseInterval: string }) => {
-      const { createSandbox } = await import('./sandbox/server.ts');
+      const { createSandbox } = await import('./providers/sandboxes.ts');
       const sandbox = createSandbox({ seed: Number(opts.seed), releaseIntervalMs: Number(opts.releaseInterval) });
       const url = await sandbox.listen(Number(opts.port), opts.host);
       process.stdout.write(`Sandbox upstream listening on ${url} (stats: ${url}/__sandbox/stats)\n`);
@@ -175,7 +175,7 @@ export function createProgram(): Command {
     .option('--data-dir <dir>', 'where the demo keeps its database', './data/demo')
     .option('--release-interval <ms>', 'the sandbox releases a new album every N ms', '15000')
     .action(async (opts: { port?: string; dataDir: string; releaseInterval: string }) => {
-      const { createSandbox } = await import('./sandbox/server.ts');
+      const { createSandbox } = await import('./providers/sandboxes.ts');
       const sandbox = createSandbox({ seed: 1, releaseIntervalMs: Number(opts.releaseInterval) });
       const sandboxUrl = await sandbox.listen(0, '127.0.0.1');
       const config = configOrExit(

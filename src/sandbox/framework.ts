@@ -79,6 +79,16 @@ export interface ControlRoute {
   exampleBody?: unknown;
 }
 
+/** What the sandbox tells each emulation when it registers. */
+export interface EmulationContext {
+  /**
+   * The base URL clients reach the sandbox at (e.g. `http://127.0.0.1:5099`), once known: the configured public URL,
+   * else the address the server listens on; undefined before that. Emulations build links to their own pages, covers
+   * and media from it, at answer time.
+   */
+  publicUrl(): string | undefined;
+}
+
 /** An upstream emulation plugged into the framework. */
 export interface Emulation {
   /** Fault target and counter prefix, e.g. `jiosaavn`. */
@@ -89,7 +99,7 @@ export interface Emulation {
   readonly quirks?: Readonly<Record<string, QuirkKind>>;
   readonly controls?: readonly ControlRoute[];
   /** Registers the upstream routes (with `config.sandbox`) and the emulation's own control routes. */
-  register(app: FastifyInstance): void;
+  register(app: FastifyInstance, context: EmulationContext): void;
   /** Back to the seeded initial state. */
   reset(): void;
   /** Stops timers. */
@@ -328,9 +338,11 @@ export class SandboxFramework {
   readonly #emulations: Emulation[] = [];
   readonly #closing = new AbortController();
   readonly #malformed = new WeakSet<FastifyRequest>();
+  readonly #context: EmulationContext;
 
-  constructor(app: FastifyInstance) {
+  constructor(app: FastifyInstance, context: EmulationContext = { publicUrl: () => undefined }) {
     this.#app = app;
+    this.#context = context;
     this.faults = new FaultStore(() => this.#emulations);
     this.#installParsersAndErrors();
     this.#installHooks();
@@ -348,7 +360,7 @@ export class SandboxFramework {
       throw new Error(`Sandbox emulation "${emulation.name}" is registered twice`);
     }
     this.#emulations.push(emulation);
-    emulation.register(this.#app);
+    emulation.register(this.#app, this.#context);
   }
 
   /** Resets every emulation to its seed, the counters and the faults. */
@@ -459,7 +471,7 @@ export class SandboxFramework {
         })),
         controls: emulation.controls ?? [],
       })),
-      controls: GENERIC_CONTROLS,
+      controls: genericControls(this.#emulations[0]),
     }));
     app.get('/__sandbox/stats', async () => this.counters.snapshot());
     app.post('/__sandbox/stats/reset', async () => {
@@ -480,27 +492,30 @@ export class SandboxFramework {
   }
 }
 
-const GENERIC_CONTROLS: readonly ControlRoute[] = [
-  { method: 'GET', path: '/__sandbox', description: 'This index' },
-  { method: 'GET', path: '/__sandbox/stats', description: 'Request counts per endpoint: { requests, total }' },
-  { method: 'POST', path: '/__sandbox/stats/reset', description: 'Zero the request counters' },
-  { method: 'GET', path: '/__sandbox/faults', description: 'Active faults' },
-  {
-    method: 'POST',
-    path: '/__sandbox/faults',
-    description: 'Inject a fault; answers 201 with the fault and its id',
-    exampleBody: {
-      target: 'jiosaavn',
-      endpoint: 'content.getAlbums',
-      kind: 'rate_limit',
-      retryAfterSeconds: 2,
-      times: 1,
+/** The generic control routes; the fault example names the first emulation and its first endpoint. */
+function genericControls(example: Emulation | undefined): ControlRoute[] {
+  return [
+    { method: 'GET', path: '/__sandbox', description: 'This index' },
+    { method: 'GET', path: '/__sandbox/stats', description: 'Request counts per endpoint: { requests, total }' },
+    { method: 'POST', path: '/__sandbox/stats/reset', description: 'Zero the request counters' },
+    { method: 'GET', path: '/__sandbox/faults', description: 'Active faults' },
+    {
+      method: 'POST',
+      path: '/__sandbox/faults',
+      description: 'Inject a fault; answers 201 with the fault and its id',
+      exampleBody: {
+        target: example?.name ?? '*',
+        ...(example?.endpoints[0] !== undefined ? { endpoint: example.endpoints[0] } : {}),
+        kind: 'rate_limit',
+        retryAfterSeconds: 2,
+        times: 1,
+      },
     },
-  },
-  { method: 'DELETE', path: '/__sandbox/faults', description: 'Clear every fault' },
-  { method: 'DELETE', path: '/__sandbox/faults/:id', description: 'Clear one fault (204; 404 when unknown)' },
-  { method: 'POST', path: '/__sandbox/reset', description: 'Catalogs back to the seed; counters and faults cleared' },
-];
+    { method: 'DELETE', path: '/__sandbox/faults', description: 'Clear every fault' },
+    { method: 'DELETE', path: '/__sandbox/faults/:id', description: 'Clear one fault (204; 404 when unknown)' },
+    { method: 'POST', path: '/__sandbox/reset', description: 'Catalogs back to the seed; counters and faults cleared' },
+  ];
+}
 
 function defaultErrorResponse(status: number): FaultResponse {
   return jsonResponse(status, { error: { status, message: STATUS_CODES[status] ?? 'Error' } });

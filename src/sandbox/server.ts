@@ -1,38 +1,28 @@
 /**
- * The sandbox server: one Fastify app serving every upstream emulation at its real path (so a client configured
- * with `JIOSAAVN_BASE_URL=<sandbox url>` calls `<sandbox url>/api.php?…` exactly as it would call
- * https://www.jiosaavn.com/api.php?…), plus the `/__sandbox` controls. See DESIGN.md, "The sandbox".
+ * The sandbox server: one Fastify app serving every upstream emulation it is given at the emulation's real paths (so
+ * a client configured with `JIOSAAVN_BASE_URL=<sandbox url>` calls `<sandbox url>/api.php?…` exactly as it would
+ * call https://www.jiosaavn.com/api.php?…), plus the `/__sandbox` controls. The server knows no upstream: the
+ * emulations are assembled by the caller (see `src/providers/sandboxes.ts`).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { CatalogLanguage } from './catalog.ts';
-import { SandboxFramework, type Fault, type FaultSpec, type SandboxStats } from './framework.ts';
-import { JioSaavnEmulation } from './jiosaavn.ts';
+import { SandboxFramework, type Emulation, type Fault, type FaultSpec, type SandboxStats } from './framework.ts';
+import type { SandboxStateStore, StateSlot } from './state.ts';
 
-/** The seed used when none is given: the same catalog on every machine. */
-export const DEFAULT_SANDBOX_SEED = 20_241_220;
-/** The release interval `npm run demo` uses: a new album every 20 s. */
-export const DEMO_RELEASE_INTERVAL_MS = 20_000;
+/** The port a sandbox with a state store tries first when it has never listened before. */
+export const DEFAULT_SANDBOX_PORT = 5099;
 
-export interface SandboxOptions {
-  /** Catalog seed (default {@link DEFAULT_SANDBOX_SEED}). Same seed and clock → same answers. */
-  seed?: number;
-  /** A new album every this many ms; 0 (the default) disables the release clock. */
-  releaseIntervalMs?: number;
-  /** Probability (0–1) that a release-clock tick also corrects a released song (default 0.2). */
-  correctionRate?: number;
-  /** Albums per language released before start-up, over the last ~25 days (default 40). */
-  initialAlbumsPerLanguage?: number;
-  /** Languages the release clock cycles through (default hindi, malayalam, tamil, telugu, punjabi, english). */
-  releaseLanguages?: readonly CatalogLanguage[];
-  /** The sandbox clock (default `Date.now`). */
-  now?: () => number;
+export interface SandboxServerOptions {
+  /** The upstream emulations to serve; their names must be unique. */
+  emulations: readonly Emulation[];
   /** Fastify request logging (default false). */
   logger?: boolean;
   /**
-   * The URL clients reach the sandbox at, used for cover image URLs. Default: the address `listen()` bound; before
-   * that (e.g. with `app.inject()`), covers point at a fake CDN host.
+   * The URL clients reach the sandbox at, which emulations use for links to their covers, media and pages. Default:
+   * the address `listen()` bound; before that (e.g. with `app.inject()`), the emulations' placeholder hosts.
    */
   publicUrl?: string;
+  /** Where to remember the port between runs (slot `server`); see {@link SandboxServer.listen}. */
+  state?: SandboxStateStore;
 }
 
 /** Programmatic fault controls (the same store `POST /__sandbox/faults` uses). */
@@ -46,73 +36,101 @@ export interface SandboxFaults {
   clear(): number;
 }
 
-export interface Sandbox {
+/** A sandbox server over some emulations. Nothing listens until `listen()`. */
+export class SandboxServer {
   /** The Fastify app (use `app.inject()` in tests). */
   readonly app: FastifyInstance;
-  readonly jiosaavn: JioSaavnEmulation;
-  /** Request counts per `target:endpoint`. */
-  stats(): SandboxStats;
-  resetStats(): void;
   readonly faults: SandboxFaults;
-  /** Catalogs back to the seed (relative to the current clock), counters and faults cleared. */
-  reset(): void;
-  /** Starts listening (port 0 = any free port) and resolves to the base URL, e.g. `http://127.0.0.1:4010`. */
-  listen(port?: number, host?: string): Promise<string>;
-  /** The base URL once listening. */
-  readonly url: string | undefined;
-  /** Stops the release clock, releases delayed requests and closes the server. */
-  close(): Promise<void>;
-}
+  readonly #framework: SandboxFramework;
+  readonly #publicUrl: string | undefined;
+  readonly #state: StateSlot | undefined;
+  #url: string | undefined;
 
-/**
- * Builds a sandbox with the JioSaavn emulation. Nothing listens until `listen()`; the release clock (when
- * `releaseIntervalMs > 0`) starts at once and is `unref()`ed, so it never keeps the process alive.
- */
-export function createSandbox(options: SandboxOptions = {}): Sandbox {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 });
-  const framework = new SandboxFramework(app);
-  let url: string | undefined;
-  const jiosaavn = new JioSaavnEmulation({
-    seed: options.seed ?? DEFAULT_SANDBOX_SEED,
-    now: options.now ?? Date.now,
-    ...(options.initialAlbumsPerLanguage !== undefined
-      ? { initialAlbumsPerLanguage: options.initialAlbumsPerLanguage }
-      : {}),
-    ...(options.releaseIntervalMs !== undefined ? { releaseIntervalMs: options.releaseIntervalMs } : {}),
-    ...(options.correctionRate !== undefined ? { correctionRate: options.correctionRate } : {}),
-    ...(options.releaseLanguages !== undefined ? { releaseLanguages: options.releaseLanguages } : {}),
-    publicUrl: () => options.publicUrl ?? url,
-  });
-  framework.register(jiosaavn);
-  app.addHook('onClose', async () => framework.close());
-
-  return {
-    app,
-    jiosaavn,
-    stats: () => framework.counters.snapshot(),
-    resetStats: () => framework.counters.reset(),
-    faults: {
+  constructor(options: SandboxServerOptions) {
+    this.app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 });
+    this.#publicUrl = options.publicUrl?.replace(/\/+$/, '');
+    this.#state = options.state?.slot('server');
+    this.#framework = new SandboxFramework(this.app, { publicUrl: () => this.publicUrl });
+    for (const emulation of options.emulations) this.#framework.register(emulation);
+    this.app.addHook('onClose', async () => this.#framework.close());
+    const framework = this.#framework;
+    this.faults = {
       add: (spec) => framework.faults.add(spec),
       list: () => framework.faults.list(),
       remove: (id) => framework.faults.remove(id),
       clear: () => framework.faults.clear(),
-    },
-    reset: () => framework.reset(),
-    async listen(port = 0, host = '127.0.0.1') {
-      await app.listen({ port, host });
-      const address = app.server.address();
-      if (address === null || typeof address === 'string') throw new Error('The sandbox is not listening on TCP');
-      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      url = `http://${shownHost}:${address.port}`;
-      return url;
-    },
-    get url() {
-      return url;
-    },
-    async close() {
-      // Release held requests first, so `app.close()` does not wait for injected delays.
-      framework.close();
-      await app.close();
-    },
-  };
+    };
+  }
+
+  /** The registered emulations, in order. */
+  get emulations(): readonly Emulation[] {
+    return this.#framework.emulations;
+  }
+
+  /** Request counts per `target:endpoint`. */
+  stats(): SandboxStats {
+    return this.#framework.counters.snapshot();
+  }
+
+  resetStats(): void {
+    this.#framework.counters.reset();
+  }
+
+  /** Catalogs back to the seed (relative to the current clock), counters and faults cleared. */
+  reset(): void {
+    this.#framework.reset();
+  }
+
+  /** The base URL once listening. */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /** The base URL emulations put in their links: the configured public URL, else {@link url}. */
+  get publicUrl(): string | undefined {
+    return this.#publicUrl ?? this.#url;
+  }
+
+  /**
+   * Starts listening and resolves to the base URL, e.g. `http://127.0.0.1:5099`. An explicit `port` (0 = any free
+   * port) is used as given. Without one, a sandbox with a state store listens where it listened last time (else on
+   * {@link DEFAULT_SANDBOX_PORT}), falling back to any free port when that one is taken, and remembers the port it got;
+   * so links it handed out earlier keep working across restarts. Without a state store the default is any free port.
+   */
+  async listen(port?: number, host = '127.0.0.1'): Promise<string> {
+    if (port !== undefined || this.#state === undefined) {
+      await this.app.listen({ port: port ?? 0, host });
+    } else {
+      const remembered = rememberedPort(this.#state.read());
+      try {
+        await this.app.listen({ port: remembered ?? DEFAULT_SANDBOX_PORT, host });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        await this.app.listen({ port: 0, host });
+      }
+    }
+    const address = this.app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('The sandbox is not listening on TCP');
+    this.#state?.write({ port: address.port });
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.#url = `http://${shownHost}:${address.port}`;
+    return this.#url;
+  }
+
+  /** Stops the emulations' clocks, releases delayed requests and closes the server. */
+  async close(): Promise<void> {
+    // Release held requests first, so `app.close()` does not wait for injected delays.
+    this.#framework.close();
+    await this.app.close();
+  }
+}
+
+function rememberedPort(value: unknown): number | undefined {
+  const port = (value as { port?: unknown } | undefined)?.port;
+  return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65_536 ? port : undefined;
+}
+
+/** Builds a sandbox server over `options.emulations`. */
+export function createSandboxServer(options: SandboxServerOptions): SandboxServer {
+  return new SandboxServer(options);
 }

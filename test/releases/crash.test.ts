@@ -19,7 +19,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, queryRows } from '../../src/infra/db.ts';
 import type { ReleaseEventPayload } from '../../src/ports/events.ts';
-import { createSandbox, type Sandbox } from '../../src/sandbox/server.ts';
+import { createSandbox, type Sandbox } from '../../src/providers/sandboxes.ts';
 import { MODES, TEST_REDIS_URL, uniqueName } from '../support/services.ts';
 import { ADMIN_TOKEN, JWT_SECRET, openTestDb, startStack, type Stack, type TestDb } from '../support/stack.ts';
 

@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/infra/db.ts';
-import { createSandbox, type Sandbox } from '../../src/sandbox/server.ts';
+import { createSandbox, type Sandbox } from '../../src/providers/sandboxes.ts';
 import {
   createTestDatabase,
   TEST_DATABASE_URL,

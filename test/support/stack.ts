@@ -12,7 +12,7 @@ import { createContainer, type Container, type Role } from '../../src/container.
 import type { App } from '../../src/app.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/infra/db.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/server.ts';
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/providers/sandboxes.ts';
 import { createTestDatabase, TEST_REDIS_URL, uniqueName, type TestDatabase } from './services.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';

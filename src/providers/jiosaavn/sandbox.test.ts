@@ -1,10 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { JioSaavnEmulation } from './jiosaavn.ts';
-import { anyNumber, anyString, objectContaining, stringContaining, stringMatching } from './test-matchers.ts';
-import { createSandbox, type Sandbox, type SandboxOptions } from './server.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { JioSaavnEmulation } from './sandbox.ts';
+import {
+  anyNumber,
+  anyString,
+  objectContaining,
+  stringContaining,
+  stringMatching,
+} from '../../sandbox/test-matchers.ts';
+import { createSandbox, type Sandbox, type SandboxOptions } from '../sandboxes.ts';
 
 const T0 = Date.parse('2026-11-21T12:00:00Z');
 const DAY = 86_400_000;
+const ALBUMS =
+  '/api.php?__call=content.getAlbums&_format=json&_marker=0&ctx=web6dot0&api_version=4&n=5&p=1&languages=hindi';
+const DETAILS = '/api.php?__call=song.getDetails&_format=json&pids=abc';
 
 interface V4Item {
   id: string;
@@ -437,5 +449,258 @@ describe(JioSaavnEmulation.name, () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('image/svg+xml');
     expect(response.body).toMatch(/^<svg [^>]*width="500"/);
+  });
+
+  it.each([
+    [undefined, ALBUMS, { count: 0, last_page: true, data: [] }],
+    ['no_results', DETAILS, []],
+    ['object', ALBUMS, {}],
+    ['array', ALBUMS, []],
+  ])('an empty_json fault (variant %s) answers 200 with empty JSON', async (variant, url, expected) => {
+    const { sandbox } = setup();
+    const created = sandbox.faults.add({ target: 'jiosaavn', kind: 'empty_json', ...(variant ? { variant } : {}) });
+    expect(created.kind).toBe('empty_json');
+    const response = await sandbox.app.inject({ url });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual(expected);
+    expect(() => sandbox.faults.add({ target: 'jiosaavn', kind: 'empty_json', variant: 'null' })).toThrow(
+      /"variant" must be one of: no_results, object, array/,
+    );
+  });
+});
+
+describe('the sandbox over HTTP', () => {
+  it('links covers, permalinks and previews to itself once listening', async () => {
+    const { sandbox } = setup({ initialAlbumsPerLanguage: 5 });
+    const base = await sandbox.listen(0);
+    const response = await fetch(`${base}/api.php?${albumsQuery({ n: '3', languages: 'tamil' })}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Page;
+    expect(body.data).toHaveLength(3);
+    for (const item of body.data) {
+      expect(item.image.startsWith(`${base}/__sandbox/jiosaavn/cdn/`)).toBe(true);
+      expect(item.perma_url).toMatch(new RegExp(`^${base}/__sandbox/jiosaavn/site/(song|album)/[a-z0-9-]+/[\\w,-]+$`));
+    }
+    const image = await fetch(body.data[0]!.image.replace('150x150', '500x500'));
+    expect(image.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await image.text()).toContain('width="500"');
+    expect(sandbox.stats()).toEqual({ requests: { 'jiosaavn:content.getAlbums': 1 }, total: 1 });
+  });
+
+  it('uses publicUrl for its links when given', () => {
+    const { sandbox } = setup({ initialAlbumsPerLanguage: 1, publicUrl: 'http://sandbox.local:4010/' });
+    const released = sandbox.jiosaavn.release({ language: 'hindi', songs: 1 });
+    expect(released.url).toMatch(/^http:\/\/sandbox\.local:4010\/__sandbox\/jiosaavn\/site\/album\//);
+    const correction = sandbox.jiosaavn.correct({ songId: released.songs[0]?.id ?? '', field: 'image' });
+    expect(String(correction.after)).toMatch(
+      /^http:\/\/sandbox\.local:4010\/__sandbox\/jiosaavn\/cdn\/\d+\/.+-150x150\.jpg$/,
+    );
+  });
+
+  it('plays a song: its permalink opens a page with an <audio> element and a generated WAV', async () => {
+    const { sandbox } = setup({ publicUrl: 'http://sandbox.local:4010' });
+    const released = sandbox.jiosaavn.release({ language: 'hindi', songs: 1, title: 'Say "Hi" & <Bye>' });
+    const song = released.songs[0]!;
+    const path = new URL(song.url).pathname;
+    const page = await sandbox.app.inject({ url: path });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('<h1>Say &quot;Hi&quot; &amp; &lt;Bye&gt;</h1>');
+    const src = /<audio [^>]*src="([^"]+)"/.exec(page.body)?.[1];
+    expect(src).toBe(`/__sandbox/jiosaavn/audio/${song.id}.wav`);
+    const cover = /<img src="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    expect(cover).toMatch(/^\/__sandbox\/jiosaavn\/cdn\/\d+\/.+-500x500\.jpg$/);
+    expect((await sandbox.app.inject({ url: cover })).headers['content-type']).toBe('image/svg+xml');
+
+    const audio = await sandbox.app.inject({ url: src! });
+    expect(audio.statusCode).toBe(200);
+    expect(audio.headers['content-type']).toBe('audio/wav');
+    expect(audio.headers['accept-ranges']).toBe('bytes');
+    const wav = audio.rawPayload;
+    expect(wav.subarray(0, 4).toString('ascii')).toBe('RIFF');
+    expect(wav.subarray(8, 16).toString('ascii')).toBe('WAVEfmt ');
+    const sampleRate = wav.readUInt32LE(24);
+    const seconds = wav.readUInt32LE(40) / (sampleRate * 2);
+    expect(seconds).toBeGreaterThanOrEqual(3);
+    expect(seconds).toBeLessThanOrEqual(15);
+    // Not silence, and the same tune every time; another song has another one.
+    expect(wav.subarray(44).some((byte) => byte !== 0)).toBe(true);
+    expect((await sandbox.app.inject({ url: src! })).rawPayload.equals(wav)).toBe(true);
+    const otherId = sandbox.jiosaavn.release({ language: 'hindi', songs: 1 }).songs[0]!.id;
+    const other = await sandbox.app.inject({ url: `/__sandbox/jiosaavn/audio/${otherId}.wav` });
+    expect(other.rawPayload.equals(wav)).toBe(false);
+
+    const range = await sandbox.app.inject({ url: src!, headers: { range: 'bytes=0-99' } });
+    expect(range.statusCode).toBe(206);
+    expect(range.headers['content-range']).toBe(`bytes 0-99/${wav.length}`);
+    expect(range.rawPayload.equals(wav.subarray(0, 100))).toBe(true);
+    const beyond = await sandbox.app.inject({ url: src!, headers: { range: `bytes=${wav.length}-` } });
+    expect(beyond.statusCode).toBe(416);
+
+    // The flat shape's preview URL is the same audio.
+    const details = await sandbox.app.inject({ url: `/api.php?__call=song.getDetails&pids=${song.id}` });
+    const flat = details.json<Record<string, { media_preview_url: string }>>()[song.id];
+    expect(flat?.media_preview_url).toBe(`http://sandbox.local:4010${src}`);
+  });
+
+  it('serves album and artist pages that link to the songs, and 404 pages for unknown tokens', async () => {
+    const { sandbox } = setup({ publicUrl: 'http://sandbox.local:4010' });
+    const released = sandbox.jiosaavn.release({ language: 'tamil', songs: 3 });
+    const album = await sandbox.app.inject({ url: new URL(released.url).pathname });
+    expect(album.statusCode).toBe(200);
+    expect(album.body.match(/<audio /g)).toHaveLength(3);
+    for (const song of released.songs) expect(album.body).toContain(`href="${new URL(song.url).pathname}"`);
+
+    const songPage = await sandbox.app.inject({ url: new URL(released.songs[0]!.url).pathname });
+    const artistPath = /href="(\/__sandbox\/jiosaavn\/site\/artist\/[^"]+)"/.exec(songPage.body)?.[1] ?? '';
+    const artist = await sandbox.app.inject({ url: artistPath });
+    expect(artist.statusCode).toBe(200);
+    expect(artist.body).toContain(new URL(released.songs[0]!.url).pathname);
+
+    for (const url of [
+      '/__sandbox/jiosaavn/site/song/nothing/zzzzzzzzzzz',
+      '/__sandbox/jiosaavn/site/album/nothing/zzzzzzzzzzz_',
+      '/__sandbox/jiosaavn/site/artist/nothing-songs/zzzzzzzzzzz_',
+    ]) {
+      const missing = await sandbox.app.inject({ url });
+      expect(missing.statusCode, url).toBe(404);
+      expect(missing.headers['content-type']).toContain('text/html');
+    }
+    expect((await sandbox.app.inject({ url: '/__sandbox/jiosaavn/audio/nope.wav' })).statusCode).toBe(404);
+  });
+
+  it('releases on its clock every releaseIntervalMs and stops on close', async () => {
+    const sandbox = createSandbox({
+      now: () => T0,
+      initialAlbumsPerLanguage: 1,
+      releaseIntervalMs: 10,
+      correctionRate: 0,
+    });
+    const start = sandbox.jiosaavn.catalog().albums.length;
+    await vi.waitFor(() => expect(sandbox.jiosaavn.catalog().albums.length).toBeGreaterThan(start + 2), {
+      timeout: 3000,
+      interval: 10,
+    });
+    await sandbox.close();
+    const atClose = sandbox.jiosaavn.catalog().albums.length;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sandbox.jiosaavn.catalog().albums.length).toBe(atClose);
+  });
+});
+
+describe('a restarted sandbox', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  const stateDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backbeat-sandbox-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('goes on with its catalog: same items and URLs, and the release sequence continues', async () => {
+    const dir = stateDir();
+    const clock = { now: T0 };
+    const options = { now: () => clock.now, initialAlbumsPerLanguage: 6, correctionRate: 0.5, stateDir: dir };
+    const first = createSandbox(options);
+    open.push(first);
+    const url = await first.listen(0);
+    clock.now += 60_000;
+    first.jiosaavn.tick();
+    clock.now += 60_000;
+    first.jiosaavn.release({ language: 'tamil', songs: 2, title: 'Manual' });
+    clock.now += 60_000;
+    first.jiosaavn.correct({ field: 'title' });
+    clock.now += 60_000;
+    first.jiosaavn.tick();
+    const listing = `${url}/api.php?${albumsQuery({ n: '100', languages: 'hindi,malayalam,tamil' })}`;
+    const before = await fetch(listing).then((r) => r.text());
+    const catalogBefore = first.jiosaavn.catalog();
+    await first.close();
+
+    // Later, a new process over the same state directory.
+    clock.now += 3_600_000;
+    const second = createSandbox(options);
+    open.push(second);
+    expect(await second.listen()).toBe(url);
+    expect(second.jiosaavn.catalog().albums).toEqual(catalogBefore.albums);
+    const after = await fetch(listing).then((r) => r.text());
+    // Play counts grow with time; everything else (ids, titles, dates, cover and page URLs) is identical.
+    const withoutCounts = (text: string) => text.replace(/"play_count":"\d*"/g, '');
+    expect(withoutCounts(after)).toBe(withoutCounts(before));
+
+    // The next releases are new albums: what an uninterrupted sandbox would have released next.
+    clock.now += 60_000;
+    const next = second.jiosaavn.tick().released;
+    expect(catalogBefore.albums.map((album) => album.albumId)).not.toContain(next.albumId);
+
+    const replay = { now: T0 };
+    const live = createSandbox({ ...options, now: () => replay.now, stateDir: undefined });
+    open.push(live);
+    replay.now += 60_000;
+    live.jiosaavn.tick();
+    replay.now += 60_000;
+    live.jiosaavn.release({ language: 'tamil', songs: 2, title: 'Manual' });
+    replay.now += 60_000;
+    live.jiosaavn.correct({ field: 'title' });
+    replay.now += 60_000;
+    live.jiosaavn.tick();
+    replay.now = clock.now;
+    const onSite = (value: unknown) =>
+      JSON.stringify(value).replaceAll(`${url}/__sandbox/jiosaavn/site`, 'https://www.jiosaavn.test');
+    expect(onSite(live.jiosaavn.tick().released)).toBe(onSite(next));
+    // The rotation goes on: the two ticks before the restart released hindi and malayalam.
+    expect(next.language).toBe('tamil');
+  });
+
+  it('keeps the ticks of its release clock', async () => {
+    const dir = stateDir();
+    const options = { now: () => T0, initialAlbumsPerLanguage: 1, releaseIntervalMs: 10, stateDir: dir };
+    const first = createSandbox(options);
+    open.push(first);
+    const backCatalog = first.jiosaavn.catalog().albums.length;
+    await vi.waitFor(() => expect(first.jiosaavn.catalog().albums.length).toBeGreaterThan(backCatalog + 2), {
+      timeout: 3000,
+      interval: 10,
+    });
+    await first.close();
+    const albums = first.jiosaavn.catalog().albums;
+    const kept = JSON.parse(readFileSync(join(dir, 'jiosaavn.json'), 'utf8')) as { log: { op: string }[] };
+    // A run of clock ticks is kept as one entry.
+    expect(kept.log).toEqual([
+      objectContaining({ op: 'clock', first: T0 + 10, every: 10, count: albums.length - backCatalog }),
+    ]);
+
+    const second = createSandbox({ ...options, releaseIntervalMs: 0 });
+    open.push(second);
+    expect(second.jiosaavn.catalog().albums).toEqual(albums);
+  });
+
+  it('starts a new catalog when the seed or options changed, or after a reset', async () => {
+    const dir = stateDir();
+    const clock = { now: T0 };
+    const first = createSandbox({ now: () => clock.now, initialAlbumsPerLanguage: 3, stateDir: dir });
+    open.push(first);
+    first.jiosaavn.release({ language: 'hindi', title: 'Kept' });
+    const kept = first.jiosaavn.catalog().albums;
+
+    clock.now += 3_600_000;
+    const reseeded = createSandbox({ now: () => clock.now, initialAlbumsPerLanguage: 3, seed: 5, stateDir: dir });
+    open.push(reseeded);
+    expect(reseeded.jiosaavn.catalog().albums.some((album) => album.title === 'Kept')).toBe(false);
+
+    const again = createSandbox({ now: () => clock.now, initialAlbumsPerLanguage: 3, seed: 5, stateDir: dir });
+    open.push(again);
+    expect(again.jiosaavn.catalog().albums).toEqual(reseeded.jiosaavn.catalog().albums);
+    expect(again.jiosaavn.catalog().albums).not.toEqual(kept);
+
+    again.jiosaavn.release({ language: 'hindi', title: 'Before reset' });
+    clock.now += 60_000;
+    expect((await again.app.inject({ method: 'POST', url: '/__sandbox/reset' })).statusCode).toBe(200);
+    const afterReset = createSandbox({ now: () => clock.now, initialAlbumsPerLanguage: 3, seed: 5, stateDir: dir });
+    open.push(afterReset);
+    expect(afterReset.jiosaavn.catalog().albums.some((album) => album.title === 'Before reset')).toBe(false);
+    expect(afterReset.jiosaavn.catalog().albums).toEqual(again.jiosaavn.catalog().albums);
   });
 });

@@ -7,8 +7,15 @@
  * as its own item, so one album can appear twice with different songs. Wire quirks kept from the real site: HTML
  * entities in titles (`&quot;`, `&amp;`), string-typed numbers in v4 items, `-150x150.jpg` cover URLs, album items
  * with empty `year`/`play_count` (and now and then `song_count: "0"`), commas in permalink tokens.
+ *
+ * Once the sandbox has a public URL, the links in its answers lead back to it: covers to generated SVGs, song, album
+ * and artist permalinks to small pages of the emulated site, where each song plays a generated tone. With a state
+ * slot, the catalog survives restarts: the back catalog is rebuilt at its original time and every release and
+ * correction since is replayed, so a restarted sandbox answers the same items and its clock goes on where it stopped.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
 import {
   CATALOG_LANGUAGES,
   CORRECTABLE_FIELDS,
@@ -19,18 +26,21 @@ import {
   type CatalogLanguage,
   type CatalogSong,
   type CorrectableField,
-} from './catalog.ts';
+} from '../../sandbox/catalog.ts';
 import {
   SandboxInputError,
   SandboxNotFoundError,
   jsonResponse,
   type ControlRoute,
   type Emulation,
+  type EmulationContext,
   type Fault,
   type FaultResponse,
   type QuirkKind,
-} from './framework.ts';
-import { derivedToken, hash32 } from './random.ts';
+} from '../../sandbox/framework.ts';
+import { coverSvg, escapeHtml, htmlPage, sendMedia, toneWav } from '../../sandbox/media.ts';
+import { derivedToken, hash32 } from '../../sandbox/random.ts';
+import type { SandboxStateStore, StateSlot } from '../../sandbox/state.ts';
 
 const NAME = 'jiosaavn';
 /** `__call` values the emulation answers; anything else is counted as `jiosaavn:unknown`. */
@@ -44,12 +54,19 @@ export const DEFAULT_RELEASE_LANGUAGES: readonly CatalogLanguage[] = [
   'punjabi',
   'english',
 ];
-/** Host of permalinks (`perma_url`, `album_url`): a reserved `.test` name, so nothing points at the real site. */
+/**
+ * Host of permalinks (`perma_url`, `album_url`) when the sandbox has no public URL (e.g. with `app.inject()`): a
+ * reserved `.test` name, so nothing points at the real site.
+ */
 export const JIOSAAVN_SITE = 'https://www.jiosaavn.test';
-/** Cover host when the sandbox is not listening (or has no public URL). */
+/** Path under the sandbox that serves the emulated site's song, album and artist pages once it has a public URL. */
+export const JIOSAAVN_SITE_PATH = '/__sandbox/jiosaavn/site';
+/** Cover host when the sandbox has no public URL. */
 export const JIOSAAVN_CDN = 'https://c.saavncdn.test';
-/** Path under the sandbox that serves placeholder covers once it listens. */
+/** Path under the sandbox that serves placeholder covers once it has a public URL. */
 export const JIOSAAVN_CDN_PATH = '/__sandbox/jiosaavn/cdn';
+/** Path under the sandbox that serves each song's generated audio (`<song id>.wav`). */
+export const JIOSAAVN_AUDIO_PATH = '/__sandbox/jiosaavn/audio';
 
 const DAY_MS = 86_400_000;
 const BACK_CATALOG_DAYS = 25;
@@ -58,6 +75,8 @@ const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 const URL_TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-,';
 const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 10;
+/** Length of the generated song previews, in seconds. */
+const PREVIEW_SECONDS = 8;
 
 /** Options for {@link JioSaavnEmulation}. */
 export interface JioSaavnOptions {
@@ -72,8 +91,11 @@ export interface JioSaavnOptions {
   correctionRate?: number;
   /** Languages the clock releases in, round-robin (default {@link DEFAULT_RELEASE_LANGUAGES}). */
   releaseLanguages?: readonly CatalogLanguage[];
-  /** The sandbox's public base URL once known (covers are then served by the sandbox itself). */
-  publicUrl?: () => string | undefined;
+  /**
+   * Where the catalog's history is kept between runs (slot `jiosaavn`). When it holds the history of a catalog with
+   * the same seed and options, that catalog is restored and goes on from there; otherwise a new one starts there.
+   */
+  state?: SandboxStateStore;
 }
 
 /** Body of `POST /__sandbox/jiosaavn/release`; every field optional. */
@@ -148,10 +170,15 @@ export interface CatalogView {
 interface AlbumState {
   readonly album: CatalogAlbum;
   readonly id: string;
-  readonly url: string;
+  /** Permalink token (the last path segment, without its trailing `_`). */
+  readonly token: string;
+  /** Permalink path on the site, e.g. `/album/ormakal/nTgWx7gW,8U_`. */
+  readonly path: string;
   readonly type: 'song' | 'album';
   /** The `more_info.song_count` it reports (upstream sometimes says "0"). */
   readonly reportedSongCount: string;
+  /** When each of its songs listed as its own item is listed, by song key. */
+  readonly listedAt: Map<number, number>;
 }
 
 interface Listing {
@@ -166,10 +193,42 @@ interface SongEntry {
   readonly song: CatalogSong;
   readonly album: AlbumState;
   readonly id: string;
-  readonly url: string;
+  readonly token: string;
+  /** Permalink path on the site, e.g. `/song/ormakal/Ab3dEf_gHiJ`. */
+  readonly path: string;
 }
 
 type Query = Record<string, string | string[] | undefined>;
+
+/**
+ * What changed the catalog since its back catalog was built, in order: replaying it over the same seed rebuilds the
+ * same catalog (ids, titles, covers, corrections). `clock` is a run of release-clock ticks at `first`, `first + every`, …
+ */
+const JournalEntrySchema = Type.Union([
+  Type.Object({ op: Type.Literal('release'), at: Type.Number(), request: Type.Record(Type.String(), Type.Unknown()) }),
+  Type.Object({ op: Type.Literal('correct'), at: Type.Number(), request: Type.Record(Type.String(), Type.Unknown()) }),
+  Type.Object({ op: Type.Literal('tick'), at: Type.Number() }),
+  Type.Object({
+    op: Type.Literal('clock'),
+    first: Type.Number(),
+    every: Type.Integer({ minimum: 1 }),
+    count: Type.Integer({ minimum: 0 }),
+  }),
+]);
+type JournalEntry = Static<typeof JournalEntrySchema>;
+
+/** The kept history of one catalog, with the options it depends on (another seed or options start a new one). */
+const JournalSchema = Type.Object({
+  version: Type.Literal(1),
+  seed: Type.Number(),
+  initialAlbumsPerLanguage: Type.Number(),
+  correctionRate: Type.Number(),
+  releaseLanguages: Type.Array(Type.String()),
+  /** When the back catalog was built (epoch ms). */
+  epoch: Type.Number(),
+  log: Type.Array(JournalEntrySchema),
+});
+type Journal = Static<typeof JournalSchema>;
 
 /**
  * The JioSaavn emulation. Construct it, register it with a {@link SandboxFramework}; drive it with
@@ -227,35 +286,66 @@ export class JioSaavnEmulation implements Emulation {
       description: 'Released albums and song ids, newest first',
     },
     { method: 'GET', path: `${JIOSAAVN_CDN_PATH}/:shard/:file`, description: 'Placeholder cover images (SVG)' },
+    {
+      method: 'GET',
+      path: `${JIOSAAVN_SITE_PATH}/song/:slug/:token`,
+      description:
+        'Song page (the perma_url once the sandbox has a public URL) with a playable preview; also /album/…, /artist/…',
+    },
+    {
+      method: 'GET',
+      path: `${JIOSAAVN_AUDIO_PATH}/:songId.wav`,
+      description: 'A generated preview tone of a song (WAV)',
+    },
   ];
 
   readonly #seed: number;
-  readonly #now: () => number;
+  /** The sandbox clock. */
+  readonly #clock: () => number;
   readonly #initialAlbums: number;
   readonly #correctionRate: number;
   readonly #releaseLanguages: readonly CatalogLanguage[];
-  readonly #publicUrl: () => string | undefined;
+  readonly #state: StateSlot | undefined;
+  #publicUrl: () => string | undefined = () => undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** While an operation runs or is replayed: the time it happens at. */
+  #at: number | undefined;
+  #journal!: Journal;
 
   #catalog!: Catalog;
   #albums: AlbumState[] = [];
   #listings = new Map<CatalogLanguage, Listing[]>();
+  /** Song listings in the release languages, in `seq` order: where random corrections land. */
+  #correctable: Listing[] = [];
+  /** The latest listing time in {@link #correctable}. */
+  #correctableUntil = Number.NEGATIVE_INFINITY;
   #songs = new Map<string, SongEntry>();
   #songIdsByKey = new Map<number, string>();
+  #songsByToken = new Map<string, SongEntry>();
+  #albumsByToken = new Map<string, AlbumState>();
   #seq = 0;
   #rotation = 0;
+  readonly #audio = new Map<string, Buffer>();
 
   constructor(options: JioSaavnOptions) {
     this.#seed = options.seed >>> 0;
-    this.#now = options.now;
+    this.#clock = options.now;
     this.#initialAlbums = Math.max(0, Math.trunc(options.initialAlbumsPerLanguage ?? 40));
     this.#correctionRate = Math.min(1, Math.max(0, options.correctionRate ?? 0.2));
     this.#releaseLanguages = options.releaseLanguages?.length ? options.releaseLanguages : DEFAULT_RELEASE_LANGUAGES;
-    this.#publicUrl = options.publicUrl ?? (() => undefined);
-    this.reset();
+    this.#state = options.state?.slot(NAME);
+    if (!this.#restore()) this.reset();
     const interval = options.releaseIntervalMs ?? 0;
     if (interval > 0) {
-      this.#timer = setInterval(() => this.tick(), interval);
+      // Clock ticks happen on a grid (start + n × interval), so the history records a run of them in one entry.
+      let next = this.#clock() + interval;
+      this.#timer = setInterval(() => {
+        const now = this.#clock();
+        // After a suspended process wakes up, the grid restarts at the present.
+        const at = now - next >= interval ? now : next;
+        next = at + interval;
+        this.#clockTick(at, interval);
+      }, interval);
       // The clock must never keep a process (or a test run) alive on its own.
       this.#timer.unref();
     }
@@ -263,14 +353,34 @@ export class JioSaavnEmulation implements Emulation {
 
   /** Rebuilds the seeded back catalog relative to the current clock; the release rotation starts over. */
   reset(): void {
+    const epoch = this.#clock();
+    this.#rebuild(epoch);
+    this.#journal = {
+      version: 1,
+      seed: this.#seed,
+      initialAlbumsPerLanguage: this.#initialAlbums,
+      correctionRate: this.#correctionRate,
+      releaseLanguages: [...this.#releaseLanguages],
+      epoch,
+      log: [],
+    };
+    this.#save();
+  }
+
+  /** The catalog as it was at `epoch`: the back catalog only. */
+  #rebuild(epoch: number): void {
     this.#catalog = new Catalog({ seed: this.#seed });
     this.#albums = [];
     this.#listings = new Map();
+    this.#correctable = [];
+    this.#correctableUntil = Number.NEGATIVE_INFINITY;
     this.#songs = new Map();
     this.#songIdsByKey = new Map();
+    this.#songsByToken = new Map();
+    this.#albumsByToken = new Map();
     this.#seq = 0;
     this.#rotation = 0;
-    const now = this.#now();
+    const now = epoch;
     const rng = this.#catalog.rng;
     for (const language of CATALOG_LANGUAGES) {
       const times: number[] = [];
@@ -296,6 +406,106 @@ export class JioSaavnEmulation implements Emulation {
    */
   release(request: ReleaseRequest = {}): ReleasedAlbum {
     const input = validateRelease(request);
+    return this.#record({ op: 'release', at: this.#clock(), request: { ...input } }, () => this.#release(input));
+  }
+
+  /**
+   * Corrects one released song's title, cover or duration (a random listed song and field by default) and returns
+   * the field before and after. Throws {@link SandboxNotFoundError} for an unknown song id or when nothing is listed.
+   */
+  correct(request: CorrectionRequest = {}): Correction {
+    const input = validateCorrection(request);
+    return this.#record({ op: 'correct', at: this.#clock(), request: { ...input } }, () => this.#correct(input));
+  }
+
+  /** One release-clock step: releases an album in the next rotation language; with `correctionRate` also corrects a song. */
+  tick(): TickResult {
+    return this.#record({ op: 'tick', at: this.#clock() }, () => this.#tick());
+  }
+
+  #time(): number {
+    return this.#at ?? this.#clock();
+  }
+
+  /** Runs `operation` at `entry.at` and, when it succeeds, appends `entry` to the kept history. */
+  #record<T>(entry: JournalEntry & { at: number }, operation: () => T): T {
+    this.#at = entry.at;
+    let result: T;
+    try {
+      result = operation();
+    } finally {
+      this.#at = undefined;
+    }
+    this.#journal.log.push(entry);
+    this.#save();
+    return result;
+  }
+
+  /** One tick of the release clock at `at`: kept as part of a run of ticks `every` ms apart. */
+  #clockTick(at: number, every: number): void {
+    this.#at = at;
+    try {
+      this.#tick();
+    } finally {
+      this.#at = undefined;
+    }
+    const last = this.#journal.log.at(-1);
+    if (last?.op === 'clock' && last.every === every && last.first + last.count * every === at) last.count++;
+    else this.#journal.log.push({ op: 'clock', first: at, every, count: 1 });
+    this.#save();
+  }
+
+  #save(): void {
+    this.#state?.write(this.#journal);
+  }
+
+  /** Restores the kept catalog: true when there was one made with the same seed and options. */
+  #restore(): boolean {
+    const stored = this.#state?.read();
+    if (!Value.Check(JournalSchema, stored)) return false;
+    const same =
+      stored.seed === this.#seed &&
+      stored.initialAlbumsPerLanguage === this.#initialAlbums &&
+      stored.correctionRate === this.#correctionRate &&
+      stored.releaseLanguages.join(',') === this.#releaseLanguages.join(',');
+    if (!same) return false;
+    try {
+      this.#rebuild(stored.epoch);
+      for (const entry of stored.log) this.#replay(entry);
+    } catch {
+      // A history this code cannot replay: start over.
+      return false;
+    } finally {
+      this.#at = undefined;
+    }
+    this.#journal = stored;
+    return true;
+  }
+
+  #replay(entry: JournalEntry): void {
+    switch (entry.op) {
+      case 'release':
+        this.#at = entry.at;
+        this.#release(validateRelease(entry.request));
+        break;
+      case 'correct':
+        this.#at = entry.at;
+        this.#correct(validateCorrection(entry.request));
+        break;
+      case 'tick':
+        this.#at = entry.at;
+        this.#tick();
+        break;
+      case 'clock':
+        for (let i = 0; i < entry.count; i++) {
+          this.#at = entry.first + i * entry.every;
+          this.#tick();
+        }
+        break;
+    }
+  }
+
+  #release(input: ValidRelease): ReleasedAlbum {
     let language: CatalogLanguage;
     if (input.language !== undefined) language = input.language;
     else {
@@ -306,28 +516,23 @@ export class JioSaavnEmulation implements Emulation {
       ...(input.songs !== undefined ? { songs: input.songs } : {}),
       ...(input.title !== undefined ? { title: input.title } : {}),
     };
-    const album = this.#catalog.createAlbum(language, this.#now(), albumRequest);
+    const album = this.#catalog.createAlbum(language, this.#time(), albumRequest);
     return this.#view(this.#add(album, input, false));
   }
 
-  /**
-   * Corrects one released song's title, cover or duration (a random listed song and field by default) and returns
-   * the field before and after. Throws {@link SandboxNotFoundError} for an unknown song id or when nothing is listed.
-   */
-  correct(request: CorrectionRequest = {}): Correction {
-    const input = validateCorrection(request);
+  #correct(input: CorrectionRequest): Correction {
     const rng = this.#catalog.rng;
     let entry: SongEntry | undefined;
     if (input.songId !== undefined) {
       entry = this.#songs.get(input.songId);
       if (entry === undefined) throw new SandboxNotFoundError(`No released song ${input.songId}`);
     } else {
-      const now = this.#now();
+      const now = this.#time();
       // Corrections land where consumers look: songs listed in the release languages.
-      const listed = this.#releaseLanguages
-        .flatMap((language) => this.#listings.get(language) ?? [])
-        .filter((listing) => listing.song !== undefined && listing.listedAt <= now)
-        .sort((a, b) => a.seq - b.seq);
+      const listed =
+        this.#correctableUntil <= now
+          ? this.#correctable
+          : this.#correctable.filter((listing) => listing.listedAt <= now);
       if (listed.length === 0) throw new SandboxNotFoundError('No listed song to correct');
       const listing = rng.pick(listed);
       entry = this.#songs.get(this.#songId(listing.song as CatalogSong));
@@ -335,7 +540,7 @@ export class JioSaavnEmulation implements Emulation {
     if (entry === undefined) throw new SandboxNotFoundError('No listed song to correct');
     const field = input.field ?? rng.pick(CORRECTABLE_FIELDS);
     const beforeImage = this.#songImage(entry.song, entry.album.album);
-    const { before, after } = this.#catalog.correctSong(entry.song, field, this.#now());
+    const { before, after } = this.#catalog.correctSong(entry.song, field, this.#time());
     return {
       songId: entry.id,
       albumId: entry.album.id,
@@ -346,11 +551,17 @@ export class JioSaavnEmulation implements Emulation {
     };
   }
 
-  /** One release-clock step: releases an album in the next rotation language; with `correctionRate` also corrects a song. */
-  tick(): TickResult {
-    const released = this.release();
-    const corrected =
-      this.#correctionRate > 0 && this.#catalog.rng.chance(this.#correctionRate) ? this.correct() : null;
+  #tick(): TickResult {
+    const released = this.#release({});
+    let corrected: Correction | null = null;
+    if (this.#correctionRate > 0 && this.#catalog.rng.chance(this.#correctionRate)) {
+      try {
+        corrected = this.#correct({});
+      } catch (err) {
+        // Nothing listed yet to correct (a catalog without back catalog whose first release is an album item).
+        if (!(err instanceof SandboxNotFoundError)) throw err;
+      }
+    }
     return { released, corrected };
   }
 
@@ -363,11 +574,12 @@ export class JioSaavnEmulation implements Emulation {
       .filter((state) => language === undefined || state.album.language === language)
       .sort((a, b) => b.album.releasedAt - a.album.releasedAt || b.album.key - a.album.key)
       .map((state) => this.#view(state));
-    return { now: new Date(this.#now()).toISOString(), albums };
+    return { now: new Date(this.#clock()).toISOString(), albums };
   }
 
-  /** Registers `GET /api.php` and the emulation's control routes. */
-  register(app: FastifyInstance): void {
+  /** Registers `GET /api.php`, the emulation's control routes and the pages and media its links lead to. */
+  register(app: FastifyInstance, context: EmulationContext): void {
+    this.#publicUrl = () => context.publicUrl();
     app.get(
       '/api.php',
       {
@@ -401,8 +613,113 @@ export class JioSaavnEmulation implements Emulation {
       reply
         .header('content-type', 'image/svg+xml')
         .header('cache-control', 'public, max-age=86400')
-        .send(coverSvg(request.params.file)),
+        .send(placeholderCover(request.params.file)),
     );
+    app.get<{ Params: { file: string } }>(`${JIOSAAVN_AUDIO_PATH}/:file`, async (request, reply) => {
+      const songId = /^(.+)\.wav$/.exec(request.params.file)?.[1];
+      const entry = songId === undefined ? undefined : this.#songs.get(songId);
+      if (entry === undefined) throw new SandboxNotFoundError(`No released song ${request.params.file}`);
+      return sendMedia(request, reply, this.#previewAudio(entry.id), 'audio/wav');
+    });
+    type PageParams = { Params: { slug: string; token: string } };
+    const page = (reply: FastifyReply, html: string | undefined) =>
+      html === undefined
+        ? reply.code(404).type('text/html; charset=utf-8').send(htmlPage('Not found', '<h1>Not found</h1>'))
+        : reply.type('text/html; charset=utf-8').send(html);
+    app.get<PageParams>(`${JIOSAAVN_SITE_PATH}/song/:slug/:token`, async (request, reply) =>
+      page(reply, this.#songPage(this.#songsByToken.get(request.params.token))),
+    );
+    app.get<PageParams>(`${JIOSAAVN_SITE_PATH}/album/:slug/:token`, async (request, reply) =>
+      page(reply, this.#albumPage(this.#albumsByToken.get(request.params.token.replace(/_+$/, '')))),
+    );
+    app.get<PageParams>(`${JIOSAAVN_SITE_PATH}/artist/:slug/:token`, async (request, reply) =>
+      page(reply, this.#artistPage(request.params.token.replace(/_+$/, ''))),
+    );
+  }
+
+  // ---------------------------------------------------------------- site pages and media
+
+  /** The generated preview of a song: a tone from its id, the same on every run. Recent ones are kept. */
+  #previewAudio(songId: string): Buffer {
+    let audio = this.#audio.get(songId);
+    if (audio === undefined) {
+      audio = toneWav(hash32(`${this.#seed}:audio:${songId}`), PREVIEW_SECONDS);
+      if (this.#audio.size >= 16) this.#audio.delete(this.#audio.keys().next().value ?? '');
+      this.#audio.set(songId, audio);
+    }
+    return audio;
+  }
+
+  #songPage(entry: SongEntry | undefined): string | undefined {
+    if (entry === undefined) return undefined;
+    const { song, album } = entry;
+    const artists = song.artists.map((artist) => this.#artistLink(artist)).join(', ');
+    const body =
+      `<p><small>JioSaavn sandbox · ${escapeHtml(capitalize(album.album.language))}</small></p>\n` +
+      `<img src="${this.#pageCover(this.#albumImagePath(album.album, song.imageStamp ?? album.album.imageStamp))}" ` +
+      `width="250" height="250" alt="">\n<h1>${escapeHtml(song.title)}</h1>\n` +
+      `<p>${artists} · <a href="${JIOSAAVN_SITE_PATH}${album.path}">${escapeHtml(album.album.title)}</a> · ` +
+      `${formatDuration(song.durationSeconds)}</p>\n` +
+      `<audio controls autoplay preload="auto" src="${this.#pageAudio(entry.id)}"></audio>\n` +
+      `<p><small>The sandbox has no real audio: this is a generated ${PREVIEW_SECONDS}-second tone.</small></p>`;
+    return htmlPage(`${song.title} – JioSaavn sandbox`, body);
+  }
+
+  #albumPage(state: AlbumState | undefined): string | undefined {
+    if (state === undefined) return undefined;
+    const album = state.album;
+    const songs = album.songs
+      .map((song) => {
+        const entry = this.#songs.get(this.#songId(song));
+        if (entry === undefined) return '';
+        return (
+          `<li><a href="${JIOSAAVN_SITE_PATH}${entry.path}">${escapeHtml(song.title)}</a> ` +
+          `<small>${escapeHtml(song.artists.map((artist) => artist.name).join(', '))} · ` +
+          `${formatDuration(song.durationSeconds)}</small><br>` +
+          `<audio controls preload="none" src="${this.#pageAudio(entry.id)}"></audio></li>`
+        );
+      })
+      .join('\n');
+    const body =
+      `<p><small>JioSaavn sandbox · ${escapeHtml(capitalize(album.language))} · ${isoDate(album.releasedAt)}</small></p>\n` +
+      `<img src="${this.#pageCover(this.#albumImagePath(album, album.imageStamp))}" width="250" height="250" alt="">\n` +
+      `<h1>${escapeHtml(album.title)}</h1>\n<p><small>${escapeHtml(album.label)}</small></p>\n<ol>\n${songs}\n</ol>`;
+    return htmlPage(`${album.title} – JioSaavn sandbox`, body);
+  }
+
+  #artistPage(token: string): string | undefined {
+    const artist = CATALOG_LANGUAGES.flatMap((language) => this.#catalog.artists(language)).find(
+      (candidate) => this.#artistToken(candidate) === token,
+    );
+    if (artist === undefined) return undefined;
+    const songs = [...this.#songs.values()]
+      .filter((entry) => entry.song.artists.some((candidate) => candidate.key === artist.key))
+      .sort((a, b) => b.album.album.releasedAt - a.album.album.releasedAt)
+      .slice(0, 50)
+      .map(
+        (entry) =>
+          `<li><a href="${JIOSAAVN_SITE_PATH}${entry.path}">${escapeHtml(entry.song.title)}</a> ` +
+          `<small>${escapeHtml(entry.album.album.title)} · ${isoDate(entry.album.album.releasedAt)}</small></li>`,
+      )
+      .join('\n');
+    const body =
+      `<p><small>JioSaavn sandbox · ${escapeHtml(capitalize(artist.language))}</small></p>\n` +
+      `<h1>${escapeHtml(artist.name)}</h1>\n<ol>\n${songs}\n</ol>`;
+    return htmlPage(`${artist.name} – JioSaavn sandbox`, body);
+  }
+
+  #artistLink(artist: CatalogArtist): string {
+    const path = `/artist/${slug(artist.name)}-songs/${this.#artistToken(artist)}_`;
+    return `<a href="${JIOSAAVN_SITE_PATH}${path}">${escapeHtml(artist.name)}</a>`;
+  }
+
+  /** Pages link to the sandbox's own media by path, so they work at whatever address the browser used. */
+  #pageCover(imagePath: string): string {
+    return `${JIOSAAVN_CDN_PATH}${imagePath.replace(/-150x150\.jpg$/, '-500x500.jpg')}`;
+  }
+
+  #pageAudio(songId: string): string {
+    return `${JIOSAAVN_AUDIO_PATH}/${encodeURIComponent(songId)}.wav`;
   }
 
   // ---------------------------------------------------------------- upstream API
@@ -426,7 +743,7 @@ export class JioSaavnEmulation implements Emulation {
     const languages = [...new Set(requested)];
     const size = clampInt(first(query.n), DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
     const page = clampInt(first(query.p), 1, 1, Number.MAX_SAFE_INTEGER);
-    const now = this.#now();
+    const now = this.#clock();
     const visible = languages
       .flatMap((language) => this.#listings.get(language) ?? [])
       .filter((listing) => listing.listedAt <= now)
@@ -442,7 +759,7 @@ export class JioSaavnEmulation implements Emulation {
   }
 
   #getDetails(query: Query, v4: boolean): unknown {
-    const now = this.#now();
+    const now = this.#clock();
     const ids = (first(query.pids) ?? '')
       .split(',')
       .map((id) => id.trim())
@@ -474,7 +791,7 @@ export class JioSaavnEmulation implements Emulation {
       subtitle: `${escapeEntities(song.artists.map((artist) => artist.name).join(', '))} - ${title}`,
       header_desc: '',
       type: 'song',
-      perma_url: entry.url,
+      perma_url: this.#siteUrl(entry.path),
       image: this.#songImage(song, album.album),
       language: album.album.language,
       year: date.slice(0, 4),
@@ -496,7 +813,7 @@ export class JioSaavnEmulation implements Emulation {
         encrypted_cache_url: '',
         encrypted_drm_cache_url: '',
         encrypted_drm_media_url: '',
-        album_url: album.url,
+        album_url: this.#siteUrl(album.path),
         duration: String(song.durationSeconds),
         rights: { code: '0', cacheable: 'true', delete_cached_object: 'true', reason: '' },
         cache_state: 'false',
@@ -525,7 +842,7 @@ export class JioSaavnEmulation implements Emulation {
       subtitle: '',
       header_desc: '',
       type: 'album',
-      perma_url: state.url,
+      perma_url: this.#siteUrl(state.path),
       image: this.#albumImage(album, album.imageStamp),
       language: album.language,
       // Album items carry no year or play count upstream.
@@ -581,9 +898,9 @@ export class JioSaavnEmulation implements Emulation {
       lyrics_snippet: '',
       encrypted_media_url: this.#token(`media:${song.key}`, ID_ALPHABET, 64),
       encrypted_media_path: this.#token(`media-path:${song.key}`, ID_ALPHABET, 40),
-      media_preview_url: `https://preview.saavncdn.test/${album.album.imageShard}/${this.#token(`preview:${song.key}`, 'abcdef0123456789', 32)}_96_p.mp4`,
-      perma_url: entry.url,
-      album_url: album.url,
+      media_preview_url: this.#previewUrl(entry),
+      perma_url: this.#siteUrl(entry.path),
+      album_url: this.#siteUrl(album.path),
       duration: String(song.durationSeconds),
       rights: { code: 0, reason: '', cacheable: true, delete_cached_object: false },
       webp: false,
@@ -615,7 +932,7 @@ export class JioSaavnEmulation implements Emulation {
       primary_artists: escapeEntities(album.composers.map((artist) => artist.name).join(', ')),
       primary_artists_id: album.composers.map((artist) => this.#artistId(artist)).join(', '),
       image: this.#albumImage(album, album.imageStamp),
-      perma_url: state.url,
+      perma_url: this.#siteUrl(state.path),
       song_count: state.reportedSongCount,
       play_count: '',
       explicit_content: 0,
@@ -634,7 +951,7 @@ export class JioSaavnEmulation implements Emulation {
         ? `${this.#cdnBase()}/artists/${artist.name.replace(/[^A-Za-z0-9]+/g, '_')}_${stamp}_150x150.jpg`
         : '',
       type: 'artist',
-      perma_url: `${JIOSAAVN_SITE}/artist/${slug(artist.name)}-songs/${this.#token(`artist-url:${artist.key}`, URL_TOKEN_ALPHABET, 11)}_`,
+      perma_url: this.#siteUrl(`/artist/${slug(artist.name)}-songs/${this.#artistToken(artist)}_`),
     };
   }
 
@@ -646,22 +963,30 @@ export class JioSaavnEmulation implements Emulation {
     const type = input.type ?? (multi && rng.chance(0.35) ? 'album' : 'song');
     const reportedSongCount = rng.chance(0.15) ? '0' : String(album.songs.length);
     const albumId = String(59_000_000 + (hash32(`${this.#seed}:album-base`) % 900_000) + album.key * 41);
+    const albumToken = this.#token(`album-url:${album.key}`, URL_TOKEN_ALPHABET, 11);
     const state: AlbumState = {
       album,
       id: albumId,
-      url: `${JIOSAAVN_SITE}/album/${slug(album.title)}/${this.#token(`album-url:${album.key}`, URL_TOKEN_ALPHABET, 11)}_`,
+      token: albumToken,
+      path: `/album/${slug(album.title)}/${albumToken}_`,
       type,
       reportedSongCount,
+      listedAt: new Map(),
     };
     this.#albums.push(state);
+    this.#albumsByToken.set(albumToken, state);
     for (const song of album.songs) {
       const id = this.#assignSongId(song);
-      this.#songs.set(id, {
+      const songToken = this.#token(`song-url:${song.key}`, URL_TOKEN_ALPHABET, 11);
+      const entry: SongEntry = {
         song,
         album: state,
         id,
-        url: `${JIOSAAVN_SITE}/song/${slug(song.title)}/${this.#token(`song-url:${song.key}`, URL_TOKEN_ALPHABET, 11)}`,
-      });
+        token: songToken,
+        path: `/song/${slug(song.title)}/${songToken}`,
+      };
+      this.#songs.set(id, entry);
+      this.#songsByToken.set(songToken, entry);
     }
 
     const listings = this.#listings.get(album.language) ?? [];
@@ -676,11 +1001,22 @@ export class JioSaavnEmulation implements Emulation {
     // the list), at once for a live release. The lead gets the highest sequence so it sorts first among equals.
     for (const song of extra) {
       const listedAt = backCatalog ? album.releasedAt + rng.int(10, 360) * 60_000 : album.releasedAt;
-      listings.push({ seq: ++this.#seq, album: state, song, listedAt });
+      this.#list(listings, { seq: ++this.#seq, album: state, song, listedAt });
     }
     const lead = album.songs[0];
-    if (lead !== undefined) listings.push({ seq: ++this.#seq, album: state, song: lead, listedAt: album.releasedAt });
+    if (lead !== undefined)
+      this.#list(listings, { seq: ++this.#seq, album: state, song: lead, listedAt: album.releasedAt });
     return state;
+  }
+
+  #list(listings: Listing[], listing: Listing): void {
+    listings.push(listing);
+    if (listing.song === undefined) return;
+    listing.album.listedAt.set(listing.song.key, listing.listedAt);
+    if (this.#releaseLanguages.includes(listing.album.album.language)) {
+      this.#correctable.push(listing);
+      this.#correctableUntil = Math.max(this.#correctableUntil, listing.listedAt);
+    }
   }
 
   #assignSongId(song: CatalogSong): string {
@@ -697,10 +1033,7 @@ export class JioSaavnEmulation implements Emulation {
   }
 
   #view(state: AlbumState): ReleasedAlbum {
-    const listedAt = new Map<number, number>();
-    for (const listing of this.#listings.get(state.album.language) ?? []) {
-      if (listing.album === state && listing.song !== undefined) listedAt.set(listing.song.key, listing.listedAt);
-    }
+    const listedAt = state.listedAt;
     return {
       albumId: state.id,
       language: state.album.language,
@@ -709,7 +1042,7 @@ export class JioSaavnEmulation implements Emulation {
       type: state.type,
       releaseDate: isoDate(state.album.releasedAt),
       releasedAt: new Date(state.album.releasedAt).toISOString(),
-      url: state.url,
+      url: this.#siteUrl(state.path),
       songs: state.album.songs.map((song) => {
         const id = this.#songId(song);
         const at = listedAt.get(song.key);
@@ -717,7 +1050,7 @@ export class JioSaavnEmulation implements Emulation {
           id,
           title: song.title,
           durationSeconds: song.durationSeconds,
-          url: this.#songs.get(id)?.url ?? '',
+          url: this.#siteUrl(this.#songs.get(id)?.path ?? ''),
           listedAt: at === undefined ? null : new Date(at).toISOString(),
         };
       }),
@@ -737,14 +1070,37 @@ export class JioSaavnEmulation implements Emulation {
     return base === undefined ? JIOSAAVN_CDN : `${base.replace(/\/+$/, '')}${JIOSAAVN_CDN_PATH}`;
   }
 
+  /** A permalink: on the sandbox's own site pages once it has a public URL, else on the `.test` site. */
+  #siteUrl(path: string): string {
+    const base = this.#publicUrl();
+    return base === undefined ? `${JIOSAAVN_SITE}${path}` : `${base.replace(/\/+$/, '')}${JIOSAAVN_SITE_PATH}${path}`;
+  }
+
+  /** The song's preview: the sandbox's generated audio once it has a public URL. */
+  #previewUrl(entry: SongEntry): string {
+    const base = this.#publicUrl();
+    if (base !== undefined) return `${base.replace(/\/+$/, '')}${this.#pageAudio(entry.id)}`;
+    const file = this.#token(`preview:${entry.song.key}`, 'abcdef0123456789', 32);
+    return `https://preview.saavncdn.test/${entry.album.album.imageShard}/${file}_96_p.mp4`;
+  }
+
+  #artistToken(artist: CatalogArtist): string {
+    return this.#token(`artist-url:${artist.key}`, URL_TOKEN_ALPHABET, 11);
+  }
+
   #albumImage(album: CatalogAlbum, stamp: number): string {
+    return `${this.#cdnBase()}${this.#albumImagePath(album, stamp)}`;
+  }
+
+  /** `/<shard>/<Name>-<Language>-<year>-<stamp>-150x150.jpg`, as upstream names covers. */
+  #albumImagePath(album: CatalogAlbum, stamp: number): string {
     const name = album.title
       .replace(/[^A-Za-z0-9]+/g, ' ')
       .trim()
       .replace(/ /g, '-');
     const language = album.language[0]?.toUpperCase() + album.language.slice(1);
     const year = isoDate(album.releasedAt).slice(0, 4);
-    return `${this.#cdnBase()}/${album.imageShard}/${name}-${language}-${year}-${compactStamp(stamp)}-150x150.jpg`;
+    return `/${album.imageShard}/${name}-${language}-${year}-${compactStamp(stamp)}-150x150.jpg`;
   }
 
   #songImage(song: CatalogSong, album: CatalogAlbum): string {
@@ -882,19 +1238,26 @@ function playCount(song: CatalogSong, album: CatalogAlbum, now: number): number 
   return song.basePlays + Math.floor(minutes * song.playsPerMinute);
 }
 
-/** A placeholder cover: a colour from the file name and its initials, at the size the name asks for. */
-function coverSvg(file: string): string {
-  const size = /-(\d{2,4})x\d{2,4}\.\w+$/.exec(file)?.[1] ?? '150';
-  const hue = hash32(file) % 360;
+/**
+ * A placeholder cover for an upstream-style file name: a colour from the name (without its size, so every size of
+ * one cover has the same colour) and its initials, at the size the name asks for.
+ */
+function placeholderCover(file: string): string {
+  const size = Number(/[-_](\d{2,4})x\d{2,4}\.\w+$/.exec(file)?.[1] ?? '150');
   const initials = file
     .split(/[-_]/)
     .filter((part) => /^[A-Za-z]/.test(part))
     .slice(0, 2)
     .map((part) => part[0]?.toUpperCase() ?? '')
     .join('');
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 100 100">` +
-    `<rect width="100" height="100" fill="hsl(${hue},55%,42%)"/>` +
-    `<text x="50" y="62" font-family="sans-serif" font-size="32" fill="#fff" text-anchor="middle">${initials}</text></svg>`
-  );
+  return coverSvg(file.replace(/[-_]\d{2,4}x\d{2,4}(\.\w+)$/, '$1'), initials, Math.min(1000, size));
+}
+
+function capitalize(text: string): string {
+  return (text[0]?.toUpperCase() ?? '') + text.slice(1);
+}
+
+/** `3:07`. */
+function formatDuration(seconds: number): string {
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }

@@ -1,0 +1,72 @@
+/**
+ * The offline sandbox with every upstream emulation Backbeat has: the one place that assembles the providers'
+ * emulations (each lives in its provider folder, e.g. `jiosaavn/sandbox.ts`) onto the generic sandbox server. The CLI
+ * (`backbeat sandbox`, `backbeat demo`) and the tests build their sandbox here. A new upstream adds its emulation to
+ * {@link createSandbox} and a property to {@link Sandbox}.
+ */
+import { createSandboxServer, type SandboxServer } from '../sandbox/server.ts';
+import { fileStateStore } from '../sandbox/state.ts';
+import type { CatalogLanguage } from '../sandbox/catalog.ts';
+import { JioSaavnEmulation } from './jiosaavn/sandbox.ts';
+
+/** The seed used when none is given: the same catalog on every machine. */
+export const DEFAULT_SANDBOX_SEED = 20_241_220;
+
+export interface SandboxOptions {
+  /** Catalog seed (default {@link DEFAULT_SANDBOX_SEED}). Same seed and clock → same answers. */
+  seed?: number;
+  /** A new album every this many ms; 0 (the default) disables the release clock. */
+  releaseIntervalMs?: number;
+  /** Probability (0–1) that a release-clock tick also corrects a released song (default 0.2). */
+  correctionRate?: number;
+  /** Albums per language released before start-up, over the last ~25 days (default 40). */
+  initialAlbumsPerLanguage?: number;
+  /** Languages the release clock cycles through (default hindi, malayalam, tamil, telugu, punjabi, english). */
+  releaseLanguages?: readonly CatalogLanguage[];
+  /** The sandbox clock (default `Date.now`). */
+  now?: () => number;
+  /** Fastify request logging (default false). */
+  logger?: boolean;
+  /**
+   * The URL clients reach the sandbox at, used for cover, media and page links. Default: the address `listen()`
+   * bound; before that (e.g. with `app.inject()`), links point at the emulations' placeholder `.test` hosts.
+   */
+  publicUrl?: string;
+  /**
+   * A directory where the sandbox keeps its port and catalogs between runs: a sandbox started again over the same
+   * directory listens on the same port and goes on with the same catalogs (see {@link SandboxServer.listen}).
+   * Unset: nothing is kept, every start begins anew.
+   */
+  stateDir?: string;
+}
+
+/** The sandbox server with each emulation at hand, for tests and controls. */
+export interface Sandbox extends SandboxServer {
+  readonly jiosaavn: JioSaavnEmulation;
+}
+
+/**
+ * Builds a sandbox with every upstream emulation. Nothing listens until `listen()`; release clocks (when
+ * `releaseIntervalMs > 0`) start at once and are `unref()`ed, so they never keep the process alive.
+ */
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const state = options.stateDir === undefined ? undefined : fileStateStore(options.stateDir);
+  const jiosaavn = new JioSaavnEmulation({
+    seed: options.seed ?? DEFAULT_SANDBOX_SEED,
+    now: options.now ?? Date.now,
+    ...(options.initialAlbumsPerLanguage !== undefined
+      ? { initialAlbumsPerLanguage: options.initialAlbumsPerLanguage }
+      : {}),
+    ...(options.releaseIntervalMs !== undefined ? { releaseIntervalMs: options.releaseIntervalMs } : {}),
+    ...(options.correctionRate !== undefined ? { correctionRate: options.correctionRate } : {}),
+    ...(options.releaseLanguages !== undefined ? { releaseLanguages: options.releaseLanguages } : {}),
+    ...(state !== undefined ? { state } : {}),
+  });
+  const server = createSandboxServer({
+    emulations: [jiosaavn],
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
+    ...(state !== undefined ? { state } : {}),
+  });
+  return Object.assign(server, { jiosaavn });
+}
