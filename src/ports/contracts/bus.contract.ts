@@ -76,7 +76,24 @@ export function runBusContract(options: ContractOptions<Bus>): void {
       const release: ReleaseEventPayload = {
         eventId: 7,
         type: 'new_release',
-        release: { id: 'album-1', title: 'Album' },
+        release: {
+          id: 1,
+          title: 'Song',
+          artists: ['Artist'],
+          album: { id: 'album-1', name: 'Album' },
+          language: 'hindi',
+          releaseDate: '2026-01-01',
+          imageUrl: null,
+          url: null,
+          durationSeconds: 200,
+          isNew: true,
+          likes: 0,
+          featured: true,
+          kind: 'song',
+          source: 'jiosaavn',
+          detectedAt: '2026-01-01T00:00:00.000Z',
+          updatedAt: '2026-01-01T00:00:00.000Z',
+        },
         detectedAt: '2026-01-01T00:00:00.000Z',
       };
       await publisher.publish('new_release', release);
