@@ -1,5 +1,5 @@
 /**
- * Shared helpers of the releases benchmarks (bench/releases.ts, bench/ingest.ts, bench/http.ts): machine facts,
+ * Shared helpers of the benchmarks (bench/releases.ts, bench/ingest.ts, bench/http.ts, bench/sse.ts): machine facts,
  * timing, percentiles, tables, and a throw-away PostgreSQL database per run.
  */
 import { cpus, totalmem, loadavg } from 'node:os';

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 
 /** Commands the bench sends. */
 export type ClientCommand =
-  | { type: 'connect'; port: number; count: number; batch: number }
+  | { type: 'connect'; port: number; path: string; count: number; batch: number }
   /**
    * Wait until `expected` timestamped events arrived (or `timeoutMs` passed), report, then reset. Events whose `seq`
    * is below `split` form the first group, the others the second (two variants interleaved in one run).
@@ -107,21 +107,21 @@ function watch(socket: Socket): Promise<boolean> {
   });
 }
 
-function open(port: number): Promise<boolean> {
+function open(port: number, path: string): Promise<boolean> {
   const socket = connect({ port, host: '127.0.0.1', noDelay: true });
   sockets.push(socket);
   socket.on('connect', () => {
-    socket.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n');
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
   });
   return watch(socket);
 }
 
-async function connectAll(port: number, count: number, batch: number): Promise<ClientReply> {
+async function connectAll(port: number, path: string, count: number, batch: number): Promise<ClientReply> {
   const started = performance.now();
   let failed = 0;
   for (let done = 0; done < count; done += batch) {
     const size = Math.min(batch, count - done);
-    const results = await Promise.all(Array.from({ length: size }, () => open(port)));
+    const results = await Promise.all(Array.from({ length: size }, () => open(port, path)));
     failed += results.filter((ok) => !ok).length;
   }
   return { type: 'connected', count, failed, ms: performance.now() - started };
@@ -182,7 +182,7 @@ function reply(message: ClientReply): void {
 process.on('message', (command: ClientCommand) => {
   switch (command.type) {
     case 'connect':
-      void connectAll(command.port, command.count, command.batch).then(reply);
+      void connectAll(command.port, command.path, command.count, command.batch).then(reply);
       break;
     case 'report':
       void report(command.expected, command.split, command.timeoutMs).then(reply);

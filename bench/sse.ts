@@ -1,54 +1,66 @@
 /**
- * SSE fan-out benchmark: N real TCP connections to an `SseHub` behind Fastify, clients in a child process.
+ * SSE fan-out benchmark: N real TCP connections to an `SseHub` behind Fastify, clients in child processes.
  *
- *   node --expose-gc --import tsx bench/sse.ts [--connections 1000,10000] [--events 20] [--interval-ms 200]
- *     [--batch 500] [--verbose]
+ *   node --expose-gc --import tsx bench/sse.ts [--compare format|transport] [--connections 1000,10000]
+ *     [--events 20] [--interval-ms 200] [--batch 500] [--repeat 1] [--verbose]
  *
- * For each N: connects N clients in batches (bench/sse-clients.ts), measures server memory per connection (after GC
- * when --expose-gc is given), then sends `--events` events through the hub's serialize-once path and, interleaved
- * with them (one event every `--interval-ms`), as many events formatted once per connection (what @fastify/sse and
- * better-sse do) as the baseline. It prints delivery latency (client receive time − server send time, across all
- * connections) and the server-side fan-out and formatting time of both. Latency is measured by one client process reading N sockets, so at large N it includes that
- * process's own queueing; both variants carry the same bias. Not a test: it prints figures, it never fails on speed.
+ * `--compare format` (default): for each N, connects N clients in batches (bench/sse-clients.ts), measures server
+ * memory per connection (after GC when --expose-gc is given), then sends `--events` events through the hub's
+ * serialize-once path and, interleaved with them (one event every `--interval-ms`), as many events formatted once
+ * per connection (what @fastify/sse and better-sse do) as the baseline. It prints delivery latency (client receive
+ * time − server send time, across all connections) and the server-side fan-out and formatting time of both.
+ *
+ * `--compare transport`: two hubs in this process with N connections each, one client process per hub. One hub
+ * writes through Node's `ServerResponse` (`reply.raw`: Node writes the head and frames every chunk), the other
+ * writes the status line, headers and chunk framing itself to the hijacked socket (one `socket.write()` of a chunk
+ * framed once per event). Events alternate between the hubs, one every `--interval-ms`, so both see the same machine
+ * conditions. Memory per connection is the server's RSS and heap growth while each set connects (after GC); which
+ * set connects first alternates between repetitions (`--repeat`), as the second one may find memory the first one
+ * already grew. CPU per event is this process's user + system time (median over events) from the fan-out until the
+ * writes are flushed (the next `setImmediate`, after Node's corked writes went out), and over the whole interval
+ * until the next event (GC included). A warm-up set of N connections is opened and closed before the measured ones.
+ * The server process holds 2N sockets here, so it needs `ulimit -n` of at least 2N + 100.
+ *
+ * Latency is measured by client processes reading N sockets each, so at large N it includes their own queueing;
+ * both variants carry the same bias. Not a test: it prints figures, it never fails on speed.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { pino } from 'pino';
-import { SseHub, formatSseEvent, type SseConnection } from '../src/http/sse.ts';
-import type { ClientCommand, ClientReply } from './sse-clients.ts';
+import { SseHub, formatSseEvent, type SseConnection, type SseTransport } from '../src/http/sse.ts';
+import { collectGarbage, fixed, hasGc, loadNow, machineInfo, quantile, sleep, table } from './lib.ts';
+import type { ClientCommand, ClientReply, GroupStats } from './sse-clients.ts';
 
 const { values } = parseArgs({
   options: {
+    compare: { type: 'string', default: 'format' },
     connections: { type: 'string', default: '1000,10000' },
     events: { type: 'string', default: '20' },
     'interval-ms': { type: 'string', default: '200' },
     batch: { type: 'string', default: '500' },
+    /** Transport comparison: runs per size; the set that connects first alternates. */
+    repeat: { type: 'string', default: '1' },
     /** Print per-event fan-out and last-client times, and the hub's info logs on stderr. */
     verbose: { type: 'boolean', default: false },
   },
 });
+if (values.compare !== 'format' && values.compare !== 'transport') {
+  throw new Error(`--compare must be format or transport: ${values.compare}`);
+}
+const compare = values.compare;
 const sizes = values.connections.split(',').map((value) => Number.parseInt(value, 10));
 const events = Number.parseInt(values.events, 10);
 const intervalMs = Number.parseInt(values['interval-ms'], 10);
 const batch = Number.parseInt(values.batch, 10);
+const repeat = Number.parseInt(values.repeat, 10);
 const WARMUP_EVENTS = 3;
 /** Descriptors a process needs besides its sockets (stdio, IPC, libuv, the listener). */
 const FD_HEADROOM = 100;
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function collect(): void {
-  if (!gc) return;
-  gc();
-  gc();
-}
-
 /** `ulimit -n` of this process (a child shell inherits our soft limit); undefined when it cannot be read. */
 function openFileLimit(): number | undefined {
   try {
@@ -247,10 +259,10 @@ async function runSize(connections: number): Promise<SizeResult> {
   if (address === null || typeof address === 'string') throw new Error('no port');
   const client = new ClientProcess();
   try {
-    collect();
+    collectGarbage();
     const before = process.memoryUsage();
     const connected = await client.ask(
-      { type: 'connect', port: address.port, count: connections, batch },
+      { type: 'connect', port: address.port, path: '/events', count: connections, batch },
       'connected',
       120_000,
     );
@@ -259,7 +271,7 @@ async function runSize(connections: number): Promise<SizeResult> {
       await sleep(10);
     }
     await sleep(200);
-    collect();
+    collectGarbage();
     const after = process.memoryUsage();
     const count = Math.max(1, hub.size);
 
@@ -312,21 +324,7 @@ async function runSize(connections: number): Promise<SizeResult> {
   }
 }
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-
-async function main(): Promise<void> {
-  const limit = openFileLimit();
-  console.log(
-    `SSE fan-out bench: ${events} events every ${intervalMs} ms; Node ${process.version}; ` +
-      `ulimit -n ${limit ?? 'unknown'}; GC before memory readings: ${gc ? 'yes' : 'no (add --expose-gc)'}; ` +
-      `${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2)} (other work on the machine skews latency)`,
-  );
+async function compareFormatting(limit: number | undefined): Promise<void> {
   const results: SizeResult[] = [];
   for (const size of sizes) {
     if (limit !== undefined && size + FD_HEADROOM > limit) {
@@ -407,6 +405,342 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+}
+
+/** One hub's figures in the transport comparison. */
+interface TransportPhase {
+  connectMs: number;
+  failed: number;
+  rssKbPerConn: number;
+  heapKbPerConn: number;
+  latency: GroupStats;
+  expected: number;
+  /** Median wall time of `broadcast()`, ms. */
+  fanoutMs: number;
+  /** Median wall time from the start of `broadcast()` until the writes were flushed (next `setImmediate`), ms. */
+  flushMs: number;
+  /** Median CPU time (user + system) of this process over the same span, ms. */
+  cpuFlushMs: number;
+  /** Median CPU time from the start of `broadcast()` until the next event (the interval, GC included), ms. */
+  cpuIntervalMs: number;
+  dropped: number;
+  cleanEnds: number;
+}
+
+interface TransportRun {
+  connections: number;
+  repetition: number;
+  first: SseTransport;
+  phases: Record<SseTransport, TransportPhase>;
+}
+
+const TRANSPORTS: readonly SseTransport[] = ['socket', 'response'];
+const TRANSPORT_NAMES: Record<SseTransport, string> = {
+  socket: 'hijacked socket, own framing',
+  response: 'reply.raw, Node framing',
+};
+
+const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
+const median = (list: number[]): number => quantile(Float64Array.from(list).sort(), 0.5);
+const nextImmediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function runTransports(connections: number, repetition: number, first: SseTransport): Promise<TransportRun> {
+  const order = first === 'socket' ? TRANSPORTS : [...TRANSPORTS].reverse();
+  const newHub = (transport: SseTransport): SseHub =>
+    new SseHub({
+      heartbeatMs: 15_000,
+      retryMs: 3000,
+      maxBufferedBytes: 256 * 1024,
+      transport,
+      ...(values.verbose ? { logger: pino({ level: 'info' }, pino.destination(2)) } : {}),
+    });
+  const hubs = new Map(TRANSPORTS.map((transport) => [transport, newHub(transport)]));
+  const hubOf = (transport: SseTransport): SseHub => hubs.get(transport)!;
+  const warmup = newHub('response');
+  const app = Fastify({ logger: false });
+  app.addHook('preClose', async () => {
+    await Promise.all([warmup, ...hubs.values()].map((hub) => hub.close()));
+  });
+  app.get('/events/warmup', (request, reply) => void warmup.attach(request, reply));
+  for (const transport of TRANSPORTS) {
+    app.get(`/events/${transport}`, (request, reply) => void hubOf(transport).attach(request, reply));
+  }
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const clients = new Map(TRANSPORTS.map((transport) => [transport, new ClientProcess()]));
+  const clientOf = (transport: SseTransport): ClientProcess => clients.get(transport)!;
+  try {
+    // N connections opened and closed first, so that neither set pays for the process growing its heap and
+    // allocator arenas from a cold start.
+    const warmupClient = new ClientProcess();
+    try {
+      await warmupClient.ask(
+        { type: 'connect', port: address.port, path: '/events/warmup', count: connections, batch },
+        'connected',
+        180_000,
+      );
+      const closing = warmupClient.ask({ type: 'await-close', timeoutMs: 20_000 }, 'closed', 30_000);
+      await warmup.close();
+      await closing;
+    } finally {
+      await warmupClient.exit();
+    }
+    const memory = new Map<SseTransport, { connectMs: number; failed: number; rssKb: number; heapKb: number }>();
+    for (const transport of order) {
+      const hub = hubOf(transport);
+      collectGarbage();
+      const before = process.memoryUsage();
+      const connected = await clientOf(transport).ask(
+        { type: 'connect', port: address.port, path: `/events/${transport}`, count: connections, batch },
+        'connected',
+        180_000,
+      );
+      const deadline = Date.now() + 10_000;
+      while ((hub.size < connections - connected.failed || hub.stats().pending > 0) && Date.now() < deadline) {
+        await sleep(10);
+      }
+      await sleep(200);
+      collectGarbage();
+      const after = process.memoryUsage();
+      const count = Math.max(1, hub.size);
+      memory.set(transport, {
+        connectMs: connected.ms,
+        failed: connected.failed,
+        rssKb: (after.rss - before.rss) / 1024 / count,
+        heapKb: (after.heapUsed - before.heapUsed) / 1024 / count,
+      });
+    }
+
+    const fanout = new Map(TRANSPORTS.map((transport) => [transport, [] as number[]]));
+    const flush = new Map(TRANSPORTS.map((transport) => [transport, [] as number[]]));
+    const cpuFlush = new Map(TRANSPORTS.map((transport) => [transport, [] as number[]]));
+    const cpuInterval = new Map(TRANSPORTS.map((transport) => [transport, [] as number[]]));
+    let open: { transport: SseTransport; cpu: NodeJS.CpuUsage; counted: boolean } | undefined;
+    const closeInterval = (): void => {
+      if (open?.counted) cpuInterval.get(open.transport)!.push(cpuMs(process.cpuUsage(open.cpu)));
+      open = undefined;
+    };
+    for (let i = -WARMUP_EVENTS; i < events; i++) {
+      // Alternate which hub goes first in a round too, so neither always follows the other.
+      const round = i % 2 === 0 ? TRANSPORTS : [...TRANSPORTS].reverse();
+      for (const transport of round) {
+        await sleep(intervalMs);
+        closeInterval();
+        const id = (transport === 'socket' ? 1000 : 2000) + i;
+        const counted = i >= 0;
+        const frame = event(id, counted ? nowMs() : Number.NaN);
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        hubOf(transport).broadcast(frame, id);
+        const broadcastMs = performance.now() - started;
+        await nextImmediate();
+        const flushedMs = performance.now() - started;
+        const cpuToFlush = cpuMs(process.cpuUsage(cpu));
+        open = { transport, cpu, counted };
+        if (!counted) continue;
+        fanout.get(transport)!.push(broadcastMs);
+        flush.get(transport)!.push(flushedMs);
+        cpuFlush.get(transport)!.push(cpuToFlush);
+      }
+    }
+    await sleep(intervalMs);
+    closeInterval();
+
+    const expected = connections * events;
+    const reports = await Promise.all(
+      TRANSPORTS.map((transport) =>
+        clientOf(transport).ask(
+          { type: 'report', expected, split: Number.MAX_SAFE_INTEGER, timeoutMs: 30_000 },
+          'report',
+          40_000,
+        ),
+      ),
+    );
+    const dropped = new Map(TRANSPORTS.map((transport) => [transport, hubOf(transport).stats().dropped]));
+    const closing = Promise.all(
+      TRANSPORTS.map((transport) =>
+        clientOf(transport).ask({ type: 'await-close', timeoutMs: 20_000 }, 'closed', 30_000),
+      ),
+    );
+    await app.close();
+    const closed = await closing;
+
+    const phase = (transport: SseTransport, index: number): TransportPhase => {
+      const mem = memory.get(transport)!;
+      if (values.verbose) {
+        const ms = (list: number[]): string => list.map((value) => value.toFixed(1)).join(' ');
+        console.log(`\n  ${transport}: flush ms per event: ${ms(flush.get(transport)!)}`);
+        console.log(`  ${transport}: last client ms per event: ${ms(reports[index]!.groups[0].perEvent)}`);
+      }
+      return {
+        connectMs: mem.connectMs,
+        failed: mem.failed,
+        rssKbPerConn: mem.rssKb,
+        heapKbPerConn: mem.heapKb,
+        latency: reports[index]!.groups[0],
+        expected,
+        fanoutMs: median(fanout.get(transport)!),
+        flushMs: median(flush.get(transport)!),
+        cpuFlushMs: median(cpuFlush.get(transport)!),
+        cpuIntervalMs: median(cpuInterval.get(transport)!),
+        dropped: dropped.get(transport)!,
+        cleanEnds: closed[index]!.cleanEnds,
+      };
+    };
+    return {
+      connections,
+      repetition,
+      first,
+      phases: { socket: phase('socket', 0), response: phase('response', 1) },
+    };
+  } finally {
+    await Promise.all([...clients.values()].map((client) => client.exit()));
+    await app.close();
+  }
+}
+
+async function compareTransports(limit: number | undefined): Promise<void> {
+  const runs: TransportRun[] = [];
+  for (const size of sizes) {
+    if (limit !== undefined && 2 * size + FD_HEADROOM > limit) {
+      const most = Math.floor((limit - FD_HEADROOM) / 2);
+      console.log(
+        `\n${size} connections per hub need about ${2 * size + FD_HEADROOM} file descriptors in this process but ` +
+          `ulimit -n is ${limit}: raise it or run --connections ${most} (the most that fits); skipping ${size}.`,
+      );
+      continue;
+    }
+    for (let repetition = 1; repetition <= repeat; repetition++) {
+      const first: SseTransport = repetition % 2 === 1 ? 'socket' : 'response';
+      process.stdout.write(`\nrunning ${size} connections per hub, run ${repetition} (${loadNow()}) ... `);
+      runs.push(await runTransports(size, repetition, first));
+      console.log(`done (${loadNow()})`);
+    }
+  }
+  if (runs.length === 0) return;
+
+  console.log('\nServer memory per connection, delivery latency (receive − send, ms) and server work per event');
+  console.log(
+    table(
+      [
+        'connections',
+        'run',
+        'transport',
+        'connected first',
+        'RSS KB/conn',
+        'heap KB/conn',
+        'delivered',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'last-client p50 ms',
+        'broadcast ms',
+        'flushed ms',
+        'CPU ms to flush',
+        'CPU ms per interval',
+        'dropped',
+        'clean ends',
+      ],
+      runs.flatMap((run) =>
+        TRANSPORTS.map((transport) => {
+          const p = run.phases[transport];
+          return [
+            String(run.connections),
+            String(run.repetition),
+            TRANSPORT_NAMES[transport],
+            run.first === transport ? 'yes' : 'no',
+            fixed(p.rssKbPerConn, 2),
+            fixed(p.heapKbPerConn, 2),
+            `${p.latency.received}/${p.expected}`,
+            fixed(p.latency.p50, 2),
+            fixed(p.latency.p99, 2),
+            fixed(p.latency.max, 2),
+            fixed(p.latency.completionP50, 2),
+            fixed(p.fanoutMs, 2),
+            fixed(p.flushMs, 2),
+            fixed(p.cpuFlushMs, 2),
+            fixed(p.cpuIntervalMs, 2),
+            String(p.dropped),
+            `${p.cleanEnds}/${run.connections}`,
+          ];
+        }),
+      ),
+      [2],
+    ),
+  );
+  const mean = (list: number[]): number => list.reduce((sum, value) => sum + value, 0) / list.length;
+  console.log('\nMean over the runs of each size (an even --repeat balances which set connected first)');
+  console.log(
+    table(
+      ['connections', 'runs', 'transport', 'RSS KB/conn', 'heap KB/conn', 'p50 ms', 'p99 ms', 'CPU ms to flush'],
+      [...new Set(runs.map((run) => run.connections))].flatMap((connections) => {
+        const of = runs.filter((run) => run.connections === connections);
+        return TRANSPORTS.map((transport) => {
+          const figure = (pick: (p: TransportPhase) => number): number =>
+            mean(of.map((run) => pick(run.phases[transport])));
+          return [
+            String(connections),
+            String(of.length),
+            TRANSPORT_NAMES[transport],
+            fixed(
+              figure((p) => p.rssKbPerConn),
+              2,
+            ),
+            fixed(
+              figure((p) => p.heapKbPerConn),
+              2,
+            ),
+            fixed(
+              figure((p) => p.latency.p50),
+              2,
+            ),
+            fixed(
+              figure((p) => p.latency.p99),
+              2,
+            ),
+            fixed(
+              figure((p) => p.cpuFlushMs),
+              2,
+            ),
+          ];
+        });
+      }),
+      [2],
+    ),
+  );
+  console.log('\nreply.raw ÷ hijacked socket (> 1: the hijacked socket is better)');
+  const ratio = (a: number, b: number): string => (a > 0 && b > 0 ? `${fixed(a / b, 2)}x` : 'n/a');
+  console.log(
+    table(
+      ['connections', 'run', 'p50 latency', 'p99 latency', 'RSS/conn', 'heap/conn', 'CPU to flush', 'CPU per interval'],
+      runs.map((run) => {
+        const { socket, response } = run.phases;
+        return [
+          String(run.connections),
+          String(run.repetition),
+          ratio(response.latency.p50, socket.latency.p50),
+          ratio(response.latency.p99, socket.latency.p99),
+          ratio(response.rssKbPerConn, socket.rssKbPerConn),
+          ratio(response.heapKbPerConn, socket.heapKbPerConn),
+          ratio(response.cpuFlushMs, socket.cpuFlushMs),
+          ratio(response.cpuIntervalMs, socket.cpuIntervalMs),
+        ];
+      }),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  const limit = openFileLimit();
+  const machine = machineInfo();
+  console.log(
+    `SSE fan-out bench (--compare ${compare}): ${events} events every ${intervalMs} ms; ${machine.cpu}, ` +
+      `${machine.cores} CPUs; Node ${machine.node}; ulimit -n ${limit ?? 'unknown'}; GC before memory readings: ` +
+      `${hasGc() ? 'yes' : 'no (add --expose-gc)'}; ${loadNow()} (other work on the machine skews latency)`,
+  );
+  if (compare === 'transport') await compareTransports(limit);
+  else await compareFormatting(limit);
 }
 
 await main();

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   SseHub,
   formatSseComment,
@@ -9,6 +9,7 @@ import {
   parseLastEventId,
   type SseConnection,
   type SseHubOptions,
+  type SseTransport,
 } from './sse.ts';
 import { AppError } from '../errors.ts';
 
@@ -26,8 +27,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+let transport: SseTransport = 'socket';
+
 async function start(handler: Handler | undefined, options: Partial<SseHubOptions> = {}): Promise<Harness> {
-  const hub = new SseHub({ heartbeatMs: 10_000, retryMs: 3000, ...options });
+  const hub = new SseHub({ heartbeatMs: 10_000, retryMs: 3000, transport, ...options });
   const app = Fastify({ logger: false });
   app.addHook('preClose', () => hub.close());
   app.get('/events', handler ?? ((request, reply) => void hub.attach(request, reply)));
@@ -166,7 +169,11 @@ describe('parseLastEventId', () => {
   });
 });
 
-describe(SseHub.name, () => {
+describe.each(['socket', 'response'] as const)(`${SseHub.name} (transport: %s)`, (kind) => {
+  beforeAll(() => {
+    transport = kind;
+  });
+
   it('refuses a heartbeat longer than 15 s', () => {
     expect(() => new SseHub({ heartbeatMs: 15_001, retryMs: 1000 })).toThrow(RangeError);
   });
