@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_ROOT } from '../../src/app.ts';
-import { browserSkipReason, launchBrowser } from '../support/browser.ts';
+import { browserSkipReason, launchBrowser, quietFetchCron } from '../support/browser.ts';
 import { openTestDb, startStack, type Stack, type TestDb } from '../support/stack.ts';
 
 const WAIT = { timeout: 15_000 };
@@ -71,10 +71,11 @@ describe.skipIf(skipReason !== undefined)(
       browser = await launchBrowser();
       if (!browser) throw new Error('Chromium could not be launched');
       db = await openTestDb('embedded', 'browser');
-      stack = await startStack({ db, listen: true, env: { FETCH_CRON: '0 0 1 1 *' } });
+      stack = await startStack({ db, listen: true, env: { FETCH_CRON: quietFetchCron() } });
       if (!stack.url) throw new Error('the stack is not listening');
       url = stack.url;
-      context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      // This suite covers the page's own offline copy; the service worker has its own suite (offline.test.ts).
+      context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
       context.on('weberror', (err) => pageErrors.push(err.error().message));
       context.on('request', (request) => requests.push(request));
     });

@@ -50,3 +50,11 @@ export async function launchBrowser(): Promise<Browser | undefined> {
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS, timeout: 30_000 });
 }
+
+/**
+ * A `FETCH_CRON` that never fires while a browser test runs, so every fetch run is one the test started: once a day,
+ * twelve hours from `now` (in local time, as the scheduler reads cron patterns).
+ */
+export function quietFetchCron(now = new Date()): string {
+  return `${now.getMinutes()} ${(now.getHours() + 12) % 24} * * *`;
+}
