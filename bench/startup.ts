@@ -25,7 +25,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { fixed, heading, machineInfo, procCpuMs, quantile, sleep, table } from './lib.ts';
 
@@ -40,13 +40,16 @@ const VARIANTS: Record<Variant, { label: string; args: () => string[] }> = {
   },
   dist: {
     label: 'node dist/cli.js all',
-    // Loads dist/cli.js and runs its command line, whether or not the module starts itself when run as the script.
-    args: () => [
-      '--input-type=module',
-      '--eval',
-      `const { createProgram } = await import(${JSON.stringify(new URL('../dist/cli.js', import.meta.url).href)});` +
-        `await createProgram().parseAsync(['node', 'cli.js', 'all']);`,
-    ],
+    // A cli.js that does not start itself when run as the script is loaded and run by a one-line module instead.
+    args: () =>
+      readFileSync(join(ROOT, 'dist', 'cli.js'), 'utf8').includes('import.meta.main')
+        ? [join(ROOT, 'dist', 'cli.js'), 'all']
+        : [
+            '--input-type=module',
+            '--eval',
+            `const { createProgram } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist', 'cli.js')).href)});` +
+              `await createProgram().parseAsync(['node', 'cli.js', 'all']);`,
+          ],
   },
   bin: { label: 'node bin/backbeat.mjs all', args: () => [join(ROOT, 'bin', 'backbeat.mjs'), 'all'] },
 };
@@ -134,6 +137,17 @@ async function runOnce(variant: Variant, dataDir?: string): Promise<Sample> {
   }
 }
 
+/** {@link runOnce}, again (up to twice more) when another process took the free port before the server bound it. */
+async function runWithRetry(variant: Variant, dataDir?: string): Promise<Sample> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runOnce(variant, dataDir);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
 function summary(values: number[]): { min: number; median: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
   return { min: sorted[0] ?? Number.NaN, median: quantile(sorted, 0.5), max: sorted.at(-1) ?? Number.NaN };
@@ -168,7 +182,7 @@ const parseVariant = (name: string): Variant => {
 if (values.one) {
   const variant = parseVariant(values.one);
   preflight([variant]);
-  await runOnce(variant);
+  await runWithRetry(variant);
 } else {
   const variants = values.variants.split(',').map((name) => parseVariant(name.trim()));
   const runs = Number(values.runs);
@@ -188,12 +202,12 @@ if (values.one) {
     for (const variant of variants) {
       const dir = mkdtempSync(join(tmpdir(), 'backbeat-startup-'));
       dataDirs.set(variant, dir);
-      await runOnce(variant, dir);
+      await runWithRetry(variant, dir);
     }
   }
   for (let i = 0; i < runs; i++) {
     for (const variant of variants) {
-      const sample = await runOnce(variant, dataDirs.get(variant));
+      const sample = await runWithRetry(variant, dataDirs.get(variant));
       samples.get(variant)!.push(sample);
       console.log(
         `  run ${i + 1} ${variant.padEnd(6)} ${fixed(sample.ms, 0)} ms  RSS ${fixed(sample.rssMb)} MB  ` +
