@@ -172,6 +172,59 @@ describe('feedReducer', () => {
   });
 });
 
+describe('offline copy from the service worker', () => {
+  const copy = (savedAt: string, items: Release[]) => ({ savedAt, data: response(items) });
+
+  it('fills an empty page, as of when the copy was kept', () => {
+    const state = run([
+      { type: 'fetchStart', mode: 'replace' },
+      { type: 'offlineCopy', language: null, cache: copy('2024-03-10T11:00:00.000Z', [release(2), release(1)]) },
+      { type: 'fetchFailure', mode: 'replace', language: null, message: 'The server could not be reached.' },
+    ]);
+    expect(state).toMatchObject({
+      status: 'ready',
+      origin: 'cache',
+      syncedAt: '2024-03-10T11:00:00.000Z',
+      fetchError: 'The server could not be reached.',
+    });
+    expect(ids(state.items)).toEqual([2, 1]);
+    expect(cacheableList(state)).toBeNull();
+  });
+
+  it('replaces an older copy but never a newer one, nor what the server sent this session', () => {
+    const fromStorage = feedReducer(initialFeedState, {
+      type: 'cacheLoaded',
+      cache: copy('2024-03-10T11:00:00.000Z', [release(1)]),
+    });
+    const newer = feedReducer(fromStorage, {
+      type: 'offlineCopy',
+      language: null,
+      cache: copy('2024-03-10T11:30:00.000Z', [release(2), release(1)]),
+    });
+    expect(ids(newer.items)).toEqual([2, 1]);
+    expect(newer.syncedAt).toBe('2024-03-10T11:30:00.000Z');
+    const older = feedReducer(fromStorage, {
+      type: 'offlineCopy',
+      language: null,
+      cache: copy('2024-03-10T10:00:00.000Z', [release(9)]),
+    });
+    expect(older).toBe(fromStorage);
+    expect(
+      feedReducer(loaded, { type: 'offlineCopy', language: null, cache: copy('2024-03-10T13:00:00.000Z', []) }),
+    ).toBe(loaded);
+  });
+
+  it('ignores a copy for a language no longer selected', () => {
+    const tamil = feedReducer(initialFeedState, { type: 'setLanguage', language: 'tamil', placeholder: [] });
+    const state = feedReducer(tamil, {
+      type: 'offlineCopy',
+      language: null,
+      cache: copy('2024-03-10T11:00:00.000Z', [release(1)]),
+    });
+    expect(state).toBe(tamil);
+  });
+});
+
 describe('cacheableList', () => {
   it('caches only the unfiltered list the server confirmed', () => {
     expect(cacheableList(loaded)).toMatchObject({ nextCursor: 'c1', asOf: AT });

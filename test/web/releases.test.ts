@@ -12,7 +12,17 @@ import {
   sourceLabel,
   upsertRelease,
 } from '../../web/src/lib/releases.ts';
-import { isRelease, parseNewReleasesResponse, parseReleaseEvent } from '../../web/src/lib/types.ts';
+import {
+  isRelease,
+  parseErrorBody,
+  parseFetchAccepted,
+  parseHealthReport,
+  parseNewReleasesResponse,
+  parseRateLimitList,
+  parseReleaseEvent,
+  parseResetEvent,
+  parseRunList,
+} from '../../web/src/lib/types.ts';
 import { release } from './fixtures.ts';
 
 const ids = (items: { id: number }[]) => items.map((r) => r.id);
@@ -136,5 +146,83 @@ describe('response validation', () => {
     const event = parseReleaseEvent({ eventId: 7, type: 'new_release', release: release(1), detectedAt: 'x' });
     expect(event).toMatchObject({ eventId: 7, type: 'new_release', detectedAt: 'x' });
     expect(parseReleaseEvent({ eventId: 7, release: { id: 1 } })).toBeNull();
+  });
+});
+
+describe('contract guards', () => {
+  it('requires every field of the contract release', () => {
+    expect(isRelease(release(1, { liked: true }))).toBe(true);
+    for (const field of ['featured', 'kind', 'updatedAt', 'detectedAt', 'source', 'album'] as const) {
+      const { [field]: _dropped, ...rest } = release(1);
+      expect(isRelease(rest), field).toBe(false);
+    }
+    expect(isRelease({ ...release(1), kind: 'playlist' })).toBe(false);
+    expect(isRelease({ ...release(1), liked: 'yes' })).toBe(false);
+    expect(isRelease({ ...release(1), album: { id: 7, name: 'x' } })).toBe(false);
+  });
+
+  it('reads reset events, defaulting to a refetch', () => {
+    expect(parseResetEvent({ reason: 'replay_window_exceeded', lastEventId: 41 })).toEqual({
+      reason: 'replay_window_exceeded',
+      lastEventId: 41,
+    });
+    expect(parseResetEvent(null)).toEqual({ reason: 'unknown_event_id', lastEventId: 0 });
+  });
+
+  it('reads error bodies', () => {
+    expect(parseErrorBody({ error: { code: 'BACKBEAT_ERR_FORBIDDEN', message: 'no' } })).toEqual({
+      code: 'BACKBEAT_ERR_FORBIDDEN',
+      message: 'no',
+    });
+    expect(parseErrorBody({ error: 'no' })).toBeNull();
+    expect(parseErrorBody('<html>')).toBeNull();
+  });
+
+  it('reads runs, dropping malformed ones', () => {
+    const good = {
+      runId: '0b7c5f5e-9f0e-4c1c-9d6a-2d3c4b5a6f70',
+      status: 'partial',
+      trigger: 'manual',
+      startedAt: '2024-03-10T12:00:00.000Z',
+      finishedAt: '2024-03-10T12:00:03.000Z',
+      fetched: 40,
+      newSongs: 3,
+      newAlbums: 2,
+      updated: 1,
+      rateLimited: true,
+      errors: [{ source: 'jiosaavn', language: 'hindi', page: 2, code: 'UPSTREAM_503', message: 'down' }, { bad: 1 }],
+    };
+    const list = parseRunList({ items: [good, { runId: 'x', status: 'weird' }] });
+    expect(list?.items).toHaveLength(1);
+    expect(list?.items[0]).toEqual({ ...good, errors: [good.errors[0]] });
+    expect(parseRunList({})).toBeNull();
+    expect(parseFetchAccepted({ runId: good.runId, status: 'running', started: false })).toEqual({
+      runId: good.runId,
+      status: 'running',
+      started: false,
+      statusUrl: `/api/new-releases/runs/${good.runId}`,
+    });
+  });
+
+  it('reads token buckets and health reports', () => {
+    const bucket = {
+      service: 'jiosaavn',
+      maxTokens: 10,
+      refillRate: 1,
+      refillIntervalMs: 1000,
+      tokens: 9.5,
+      lastRefill: '2024-03-10T12:00:00.000Z',
+      pausedUntil: null,
+    };
+    expect(parseRateLimitList({ items: [bucket, { service: 'x' }] })?.items).toEqual([bucket]);
+    const report = parseHealthReport({
+      status: 'degraded',
+      checks: { database: { status: 'ok', latencyMs: 1 }, jiosaavn: { status: 'degraded' }, odd: { status: 'meh' } },
+    });
+    expect(report).toEqual({
+      status: 'degraded',
+      checks: { database: { status: 'ok', latencyMs: 1 }, jiosaavn: { status: 'degraded' } },
+    });
+    expect(parseHealthReport({ status: 'fine', checks: {} })).toBeNull();
   });
 });
