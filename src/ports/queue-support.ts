@@ -7,14 +7,14 @@ import { QueueConfigurationError, type JobHandler, type JobOptions, type Schedul
 const JOB_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 /** Checks a job name the same way in every adapter (TypeError when it is not `[A-Za-z0-9_.-]{1,100}`). */
-export function assertJobName(name: string): void {
+function assertJobName(name: string): void {
   if (typeof name !== 'string' || !JOB_NAME.test(name)) {
     throw new TypeError(`job name ${JSON.stringify(name)} must match ${String(JOB_NAME)}`);
   }
 }
 
 /** Resolved handler options with the port's defaults. */
-export function jobDefaults(options: JobOptions = {}): Required<JobOptions> {
+function jobDefaults(options: JobOptions = {}): Required<JobOptions> {
   const resolved = { attempts: 3, backoffMs: 1000, concurrency: 1, ...options };
   if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) throw new RangeError('attempts must be >= 1');
   if (!(resolved.backoffMs >= 0)) throw new RangeError('backoffMs must be >= 0');
