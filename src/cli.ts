@@ -1,9 +1,14 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createContainer, type Container, type Role } from './container.ts';
 import { openDatabase } from './infra/db.ts';
 import { createLogger } from './infra/logger.ts';
-import { join } from 'node:path';
+import type { ResolvedSecret } from './infra/secrets.ts';
 
 /**
  * Reads the configuration; on a bad one prints one line naming every bad variable and exits with EX_CONFIG, instead
@@ -33,14 +38,27 @@ function announceSecrets(container: Container): void {
   }
 }
 
+export interface RunningProcess {
+  /** The HTTP base URL (not for workers). */
+  url?: string;
+  /** Where the admin token comes from, and whether this start generated it. */
+  adminToken: Pick<ResolvedSecret, 'generated' | 'location'>;
+  /** Stops gracefully (once; later calls return the same promise). */
+  stop: () => Promise<void>;
+  /** Stops gracefully, then exits the process (0, or 1 when stopping failed). */
+  shutdown: () => void;
+}
+
 /**
  * Starts a long-running process for `role` and wires graceful shutdown: on SIGTERM/SIGINT the server stops accepting
- * connections, in-flight requests and runs finish (bounded by SHUTDOWN_TIMEOUT_MS), then every connection closes.
+ * connections, in-flight requests and runs finish (bounded by SHUTDOWN_TIMEOUT_MS), then every connection closes and
+ * `afterStop` runs (e.g. the demo closes its sandbox).
  */
 export async function runProcess(
   role: Exclude<Role, 'cli'>,
   config: Config,
-): Promise<{ url?: string; stop: () => Promise<void> }> {
+  options: { afterStop?: () => Promise<void> | void } = {},
+): Promise<RunningProcess> {
   const logger = createLogger(config.logLevel);
   const container = await createContainer(config, { role, logger });
   announceSecrets(container);
@@ -66,6 +84,7 @@ export async function runProcess(
       try {
         if (app) await app.close();
         await container.close();
+        await options.afterStop?.();
         logger.info({ event: 'stopped', role });
       } finally {
         clearTimeout(timer);
@@ -73,15 +92,84 @@ export async function runProcess(
     })();
     return stopping;
   };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      void stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
+  const shutdown = () => {
+    void stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, shutdown);
+  const { generated, location } = container.adminToken;
+  return { ...(url ? { url } : {}), adminToken: { generated, location }, stop, shutdown };
+}
+
+/**
+ * Calls `onOrphaned` once when this process's parent exits (it is then adopted by another process). `npm run` and
+ * shells do not always pass a SIGTERM on to the process they started; this way a stopped parent still stops it.
+ */
+function watchParent(onOrphaned: () => void, intervalMs = 1000): void {
+  const parent = process.ppid;
+  // Adopted by init already: there is no parent to outlive.
+  if (parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onOrphaned();
+  }, intervalMs);
+  timer.unref();
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const WEB_DIR = join(ROOT, 'web');
+
+/** The newest modification time (ms) of a file or of any file under a directory; 0 when it does not exist. */
+function newestChange(path: string): number {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return 0;
   }
-  return { ...(url ? { url } : {}), stop };
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  let newest = stats.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestChange(join(path, entry)));
+  return newest;
+}
+
+/**
+ * Builds the web app (`web/dist`) when it is missing or older than its sources, with the project's Vite. Without Vite
+ * (an install without dev dependencies) it says so and goes on: the API works without the web app.
+ */
+async function ensureWebApp(): Promise<void> {
+  const built = newestChange(join(WEB_DIR, 'dist', 'index.html'));
+  const sources = Math.max(
+    ...['src', 'public', 'index.html', 'vite.config.ts'].map((name) => newestChange(join(WEB_DIR, name))),
+  );
+  if (built > 0 && built >= sources) return;
+  if (!existsSync(join(WEB_DIR, 'index.html'))) return;
+  let vite: string;
+  try {
+    vite = join(createRequire(import.meta.url).resolve('vite/package.json'), '..', 'bin', 'vite.js');
+  } catch {
+    process.stderr.write(
+      built > 0
+        ? 'backbeat: the web app is older than its sources, and Vite is not installed to rebuild it.\n'
+        : 'backbeat: the web app is not built and Vite is not installed: only the API is served.\n',
+    );
+    return;
+  }
+  process.stdout.write(built > 0 ? 'Rebuilding the web app…\n' : 'Building the web app…\n');
+  const child = spawn(
+    process.execPath,
+    [vite, 'build', '--config', join(WEB_DIR, 'vite.config.ts'), '--logLevel', 'warn'],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  // Stopping the demo while it builds stops the build too.
+  const stopBuild = () => child.kill('SIGTERM');
+  process.once('exit', stopBuild);
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  process.removeListener('exit', stopBuild);
+  if (code !== 0) throw new Error(`Building the web app failed (vite exited with ${code})`);
 }
 
 function printSummary(summary: object): void {
@@ -156,49 +244,90 @@ export function createProgram(): Command {
   program
     .command('sandbox')
     .description('Run the offline upstream emulation (JioSaavn, …) for development and tests')
-    .option('-p, --port <port>', 'port to listen on', '5099')
+    .option('-p, --port <port>', "port to listen on (default: with --state-dir the last run's port, else 5099)")
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--seed <seed>', 'catalog seed (same seed, same catalog)', '1')
     .option('--release-interval <ms>', 'release a new album every N ms (0: never)', '20000')
-    .action(async (opts: { port: string; host: string; seed: string; releaseInterval: string }) => {
+    .option('--state-dir <dir>', 'keep the port and the catalogs here, so a restart goes on where it stopped')
+    .action(async (opts: { port?: string; host: string; seed: string; releaseInterval: string; stateDir?: string }) => {
       const { createSandbox } = await import('./providers/sandboxes.ts');
-      const sandbox = createSandbox({ seed: Number(opts.seed), releaseIntervalMs: Number(opts.releaseInterval) });
-      const url = await sandbox.listen(Number(opts.port), opts.host);
-      process.stdout.write(`Sandbox upstream listening on ${url} (stats: ${url}/__sandbox/stats)\n`);
+      const { DEFAULT_SANDBOX_PORT } = await import('./sandbox/server.ts');
+      const sandbox = createSandbox({
+        seed: Number(opts.seed),
+        releaseIntervalMs: Number(opts.releaseInterval),
+        ...(opts.stateDir !== undefined ? { stateDir: resolve(opts.stateDir) } : {}),
+      });
+      const port = opts.port !== undefined ? Number(opts.port) : opts.stateDir ? undefined : DEFAULT_SANDBOX_PORT;
+      const url = await sandbox.listen(port, opts.host);
+      process.stdout.write(`Sandbox upstream listening on ${url} (index: ${url}/__sandbox)\n`);
       const stop = () => void sandbox.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      watchParent(stop);
     });
 
   withPort(program.command('demo'))
     .description('Start the sandbox upstream and the app on embedded storage, pointed at it, fully offline')
-    .option('--data-dir <dir>', 'where the demo keeps its database', './data/demo')
+    .option('--data-dir <dir>', 'where the demo keeps its database, secrets and sandbox catalog', './data/demo')
     .option('--release-interval <ms>', 'the sandbox releases a new album every N ms', '15000')
-    .action(async (opts: { port?: string; dataDir: string; releaseInterval: string }) => {
-      const { createSandbox } = await import('./providers/sandboxes.ts');
-      const sandbox = createSandbox({ seed: 1, releaseIntervalMs: Number(opts.releaseInterval) });
-      const sandboxUrl = await sandbox.listen(0, '127.0.0.1');
-      const config = configOrExit(
-        {
-          ...portOverride(opts),
-          DATA_DIR: opts.dataDir,
-          DATABASE_URL: '',
-          REDIS_URL: '',
-          JIOSAAVN_BASE_URL: sandboxUrl,
-          FETCH_CRON: '*/20 * * * * *',
-        },
-        { HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      );
-      const { url, stop } = await runProcess('all', config);
-      process.once('exit', () => void sandbox.close());
-      const open = url?.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
-      process.stdout.write(
-        `\n  Backbeat demo is running: open ${open}\n\n` +
-          `  Sandbox upstream: ${sandboxUrl} (a new album every ${Number(opts.releaseInterval) / 1000} s; fetch every 20 s)\n` +
-          `  Health: ${open}/api/health   Press Ctrl+C to stop.\n\n`,
-      );
-      void stop;
-    });
+    .option('--sandbox-port <port>', "the sandbox's port (default: the last run's, else 5099)")
+    .option('--no-build', 'do not build the web app, even when it is missing or older than its sources')
+    .action(
+      async (opts: {
+        port?: string;
+        dataDir: string;
+        releaseInterval: string;
+        sandboxPort?: string;
+        build: boolean;
+      }) => {
+        // The demo ends with whoever started it, even when that parent cannot pass a signal on (see watchParent).
+        let stopDemo: () => void = () => process.exit(0);
+        watchParent(() => stopDemo());
+        process.stdout.on('error', () => undefined); // a closed terminal must not turn the stop into a crash
+        if (opts.build) await ensureWebApp();
+
+        const dataDir = resolve(opts.dataDir);
+        const intervalMs = Number(opts.releaseInterval);
+        const { createSandbox } = await import('./providers/sandboxes.ts');
+        const sandbox = createSandbox({ seed: 1, releaseIntervalMs: intervalMs, stateDir: join(dataDir, 'sandbox') });
+        const sandboxUrl = await sandbox.listen(opts.sandboxPort === undefined ? undefined : Number(opts.sandboxPort));
+        if (sandbox.movedFrom !== undefined) {
+          process.stderr.write(
+            `backbeat: port ${sandbox.movedFrom} of the last run is taken, so the sandbox listens on ${sandboxUrl}; ` +
+              'covers and links stored by earlier runs are updated by the next fetches.\n',
+          );
+        }
+        const config = configOrExit(
+          {
+            ...portOverride(opts),
+            DATA_DIR: dataDir,
+            DATABASE_URL: '',
+            REDIS_URL: '',
+            JIOSAAVN_BASE_URL: sandboxUrl,
+            FETCH_CRON: '*/20 * * * * *',
+          },
+          { HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+        );
+        const { url, adminToken, shutdown } = await runProcess('all', config, {
+          afterStop: async () => {
+            await sandbox.close();
+            process.stdout.write('Backbeat demo stopped.\n');
+          },
+        });
+        stopDemo = shutdown;
+        const open = url?.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+        const token = adminToken.generated
+          ? ''
+          : adminToken.location === 'environment'
+            ? '  Admin token: the ADMIN_TOKEN variable\n'
+            : `  Admin token: kept in ${adminToken.location}\n`;
+        process.stdout.write(
+          `\n  Backbeat demo is running: open ${open}\n\n` +
+            `  Sandbox upstream: ${sandboxUrl} (a new album every ${intervalMs / 1000} s; fetch every 20 s)\n` +
+            `  Health: ${open}/api/health   Data: ${dataDir}\n${token}  Press Ctrl+C to stop.\n\n`,
+        );
+      },
+    );
 
   return program;
 }

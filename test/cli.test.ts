@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,46 @@ async function startAndStop(
     child.kill('SIGTERM');
   });
   return { stdout, code, url };
+}
+
+/** Collects a child's stdout and waits for text in it. */
+function output(child: ChildProcessWithoutNullStreams) {
+  let text = '';
+  child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (text += d.toString()));
+  return {
+    get text() {
+      return text;
+    },
+    waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${String(pattern)} never printed:\n${text}`)), timeoutMs);
+        const check = () => {
+          const match = pattern.exec(text);
+          if (match === null) return;
+          clearTimeout(timer);
+          child.stdout.off('data', check);
+          resolve(match);
+        };
+        child.stdout.on('data', check);
+        check();
+      });
+    },
+  };
+}
+
+/** Resolves once nothing accepts connections at `url` any more. */
+async function closed(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+    } catch {
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`${url} still answers`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 describe('backbeat CLI', () => {
@@ -110,4 +150,37 @@ describe('backbeat CLI', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).not.toContain('ADMIN_TOKEN=');
   });
+
+  it('runs the demo: it stops with the process that started it, and a restart keeps its sandbox and says where the admin token is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'backbeat-demo-'));
+    dirs.push(dir);
+    const args = ['demo', '--port', '0', '--data-dir', dir, '--no-build', '--release-interval', '600000'];
+    const banner = /open (http:\/\/\S+)\n\n {2}Sandbox upstream: (http:\/\/\S+) /;
+
+    // Started by a shell that does not pass SIGTERM on (as `npm run` through `sh -c` may not): stopping the shell
+    // stops the demo.
+    const quoted = [process.execPath, BIN, ...args, '--sandbox-port', '0'].map((arg) => `'${arg}'`).join(' ');
+    const shell = spawn('/bin/sh', ['-c', `${quoted}; echo shell-done`], { env: cleanEnv({}) });
+    const first = output(shell);
+    const [, appUrl, sandboxUrl] = await first.waitFor(banner);
+    expect(first.text).toContain('ADMIN_TOKEN=');
+    expect((await fetch(`${appUrl!}/api/health`)).status).toBe(200);
+    expect((await fetch(`${sandboxUrl!}/__sandbox`)).status).toBe(200);
+    shell.kill('SIGTERM');
+    await first.waitFor(/Backbeat demo stopped\.\n/, 20_000);
+    await closed(`${appUrl!}/api/health`);
+    await closed(`${sandboxUrl!}/__sandbox`);
+
+    // Started again over the same data: the sandbox is where it was, and the token is not printed but located.
+    const demo = spawn(process.execPath, [BIN, ...args], { env: cleanEnv({}) });
+    const second = output(demo);
+    const [, , sandboxAgain] = await second.waitFor(banner);
+    expect(sandboxAgain).toBe(sandboxUrl);
+    expect(second.text).not.toContain('ADMIN_TOKEN=');
+    expect(second.text).toContain(`Admin token: kept in ${join(dir, 'secrets', 'admin-token')}`);
+    const code = new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    demo.kill('SIGTERM');
+    expect(await code).toBe(0);
+    expect(second.text).toContain('Backbeat demo stopped.');
+  }, 120_000);
 });

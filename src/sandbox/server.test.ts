@@ -117,6 +117,7 @@ describe(createSandboxServer.name, () => {
       const url = await sandbox.listen();
       const port = Number(new URL(url).port);
       expect(port).not.toBe(taken.port);
+      expect(sandbox.movedFrom).toBe(taken.port);
       expect(state.slot('server').read()).toEqual({ port });
     } finally {
       await taken.close();

@@ -45,6 +45,7 @@ export class SandboxServer {
   readonly #publicUrl: string | undefined;
   readonly #state: StateSlot | undefined;
   #url: string | undefined;
+  #movedFrom: number | undefined;
 
   constructor(options: SandboxServerOptions) {
     this.app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024 });
@@ -86,6 +87,14 @@ export class SandboxServer {
     return this.#url;
   }
 
+  /**
+   * The port this sandbox listened on in its last run, when `listen()` found it taken and listened elsewhere: links
+   * handed out in that run point at a port this sandbox no longer answers on.
+   */
+  get movedFrom(): number | undefined {
+    return this.#movedFrom;
+  }
+
   /** The base URL emulations put in their links: the configured public URL, else {@link url}. */
   get publicUrl(): string | undefined {
     return this.#publicUrl ?? this.#url;
@@ -107,6 +116,7 @@ export class SandboxServer {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
         await this.app.listen({ port: 0, host });
+        this.#movedFrom = remembered;
       }
     }
     const address = this.app.server.address();
