@@ -12,11 +12,21 @@ export interface Clock {
   setTimeout(callback: () => void, ms: number, options?: { unref?: boolean }): () => void;
 }
 
+/** The longest delay Node's `setTimeout` honours; a longer one fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(callback, ms, options) {
-    const timer = setTimeout(callback, ms);
-    if (options?.unref) timer.unref();
+    // A delay past MAX_TIMER_MS (a yearly cron, say) is waited out in steps, re-armed against the wall clock.
+    const due = Date.now() + ms;
+    let timer: NodeJS.Timeout;
+    const arm = () => {
+      const left = due - Date.now();
+      timer = setTimeout(left > MAX_TIMER_MS ? arm : callback, Math.min(Math.max(0, left), MAX_TIMER_MS));
+      if (options?.unref) timer.unref();
+    };
+    arm();
     return () => clearTimeout(timer);
   },
 };
