@@ -36,7 +36,8 @@ function usePageChangeFocus(main: RefObject<HTMLElement | null>) {
     if (previous.current === pathname) return;
     previous.current = pathname;
     window.scrollTo(0, 0);
-    main.current?.focus({ preventScroll: true });
+    // A page that put focus somewhere itself (e.g. the admin token field) keeps it.
+    if (main.current && !main.current.contains(document.activeElement)) main.current.focus({ preventScroll: true });
   }, [pathname, main]);
 }
 

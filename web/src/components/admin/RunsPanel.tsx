@@ -116,57 +116,71 @@ function RunResult({ run, onDismiss }: { run: RunSummary; onDismiss: () => void 
 function RunsTable({ runs, now }: { runs: RunSummary[]; now: number }) {
   return (
     <div className="table-wrap">
-      <table className="runs" data-testid="runs-table">
+      {/* Explicit roles: on phones the rows are laid out as cards, which drops the table semantics in some browsers. */}
+      <table className="runs" role="table" data-testid="runs-table">
         <caption className="visually-hidden">Latest fetch runs, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Started</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">Status</th>
-            <th scope="col">Duration</th>
-            <th scope="col" className="num">
+        <thead role="rowgroup">
+          <tr role="row">
+            <th role="columnheader" scope="col">
+              Started
+            </th>
+            <th role="columnheader" scope="col">
+              Trigger
+            </th>
+            <th role="columnheader" scope="col">
+              Status
+            </th>
+            <th role="columnheader" scope="col">
+              Duration
+            </th>
+            <th role="columnheader" scope="col" className="num">
               Fetched
             </th>
-            <th scope="col" className="num">
+            <th role="columnheader" scope="col" className="num">
               New songs
             </th>
-            <th scope="col" className="num">
+            <th role="columnheader" scope="col" className="num">
               New albums
             </th>
-            <th scope="col" className="num">
+            <th role="columnheader" scope="col" className="num">
               Updated
             </th>
-            <th scope="col" className="num">
+            <th role="columnheader" scope="col" className="num">
               Errors
             </th>
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {runs.map((run) => (
-            <tr key={run.runId} data-testid="run-row" data-run-id={run.runId} data-status={run.status}>
-              <td data-label="Started">
+            <tr key={run.runId} role="row" data-testid="run-row" data-run-id={run.runId} data-status={run.status}>
+              <td role="cell" data-label="Started">
                 <time dateTime={run.startedAt} title={absolute(run.startedAt)}>
                   {formatRelative(run.startedAt, now)}
                 </time>
               </td>
-              <td data-label="Trigger">{run.trigger}</td>
-              <td data-label="Status">
+              <td role="cell" data-label="Trigger">
+                {run.trigger}
+              </td>
+              <td role="cell" data-label="Status">
                 <StatusPill tone={TONES[run.status]}>{runStatusLabel(run.status)}</StatusPill>
               </td>
-              <td data-label="Duration">{formatDurationMs(runDurationMs(run, now))}</td>
-              <td data-label="Fetched" className="num">
+              <td role="cell" data-label="Duration">
+                {formatDurationMs(runDurationMs(run, now))}
+              </td>
+              <td role="cell" data-label="Fetched" className="num">
                 {run.fetched}
               </td>
-              <td data-label="New songs" className="num">
+              <td role="cell" data-label="New songs" className="num">
                 {run.newSongs}
               </td>
-              <td data-label="New albums" className="num">
+              <td role="cell" data-label="New albums" className="num">
                 {run.newAlbums}
               </td>
-              <td data-label="Updated" className="num">
+              <td role="cell" data-label="Updated" className="num">
                 {run.updated}
               </td>
               <td
+                role="cell"
                 data-label="Errors"
                 className={`num${run.errors.length > 0 ? ' num--bad' : ''}`}
                 title={run.errors.map(errorLine).join('\n') || undefined}
