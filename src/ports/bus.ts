@@ -2,6 +2,9 @@ import type { EventMap } from './events.ts';
 
 export type Unsubscribe = () => Promise<void>;
 
+/** An event map: event name → payload tuple. The app's is {@link EventMap}; contract tests use their own. */
+export type EventMapShape<M> = { [K in keyof M]: unknown[] };
+
 /**
  * Typed publish/subscribe.
  *
@@ -15,9 +18,9 @@ export type Unsubscribe = () => Promise<void>;
  * - A handler that throws does not stop delivery to other handlers.
  * - After `unsubscribe` resolves, the handler is not called again.
  */
-export interface Bus {
-  publish<K extends keyof EventMap>(name: K, ...payload: EventMap[K]): Promise<void>;
-  subscribe<K extends keyof EventMap>(name: K, handler: (...payload: EventMap[K]) => void): Promise<Unsubscribe>;
+export interface Bus<M extends EventMapShape<M> = EventMap> {
+  publish<K extends keyof M & string>(name: K, ...payload: M[K]): Promise<void>;
+  subscribe<K extends keyof M & string>(name: K, handler: (...payload: M[K]) => void): Promise<Unsubscribe>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

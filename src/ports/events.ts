@@ -9,14 +9,6 @@ export interface EventMap {
   new_release: [ReleaseEvent];
   /** The featured song of an album changed what users see (fingerprint changed). */
   release_updated: [ReleaseEvent];
-  fetch_run: [FetchRunEventPayload];
-}
-
-export interface FetchRunEventPayload {
-  runId: string;
-  status: 'running' | 'succeeded' | 'partial' | 'failed';
 }
 
 export type EventName = keyof EventMap;
-
-export type ReleaseEventPayload = ReleaseEvent;

@@ -1,14 +1,14 @@
 import { formatSseEvent, type SseConnection, type SseHub } from '../http/sse.ts';
 import type { Logger } from '../infra/logger.ts';
-import type { ReleaseEventPayload } from '../ports/events.ts';
+import type { ReleaseEvent } from './contract.ts';
 import type { EventRow, ReleasesRepository } from './repository.ts';
 
 /** The SSE frame of one stored event: `id:` is the database event id, `event:` its type, `data:` one JSON line. */
-export function eventFrame(event: ReleaseEventPayload): Buffer {
+export function eventFrame(event: ReleaseEvent): Buffer {
   return formatSseEvent({ id: event.eventId, event: event.type, data: event });
 }
 
-function payloadOf(row: EventRow): ReleaseEventPayload {
+function payloadOf(row: EventRow): ReleaseEvent {
   return { eventId: row.id, type: row.type, release: row.payload, detectedAt: row.detectedAt.toISOString() };
 }
 
@@ -44,7 +44,7 @@ export class ReleaseStream {
   }
 
   /** Sends one event (from the bus) to every connected client. */
-  broadcast(event: ReleaseEventPayload): void {
+  broadcast(event: ReleaseEvent): void {
     this.#hub.broadcast(eventFrame(event), event.eventId);
   }
 

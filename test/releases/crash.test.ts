@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, queryRows } from '../../src/infra/db.ts';
-import type { ReleaseEventPayload } from '../../src/ports/events.ts';
+import type { ReleaseEvent } from '../../src/releases/contract.ts';
 import { createSandbox, type Sandbox } from '../../src/providers/sandboxes.ts';
 import { MODES, TEST_REDIS_URL, uniqueName } from '../support/services.ts';
 import { ADMIN_TOKEN, JWT_SECRET, openTestDb, startStack, type Stack, type TestDb } from '../support/stack.ts';
@@ -150,7 +150,7 @@ describe.each(MODES)('a fetch run killed mid-run (%s)', (mode) => {
 
     // 3. Another process (this one) runs the fetcher once the dead run's lease (FETCH_RUN_STALE_MS = 1 s) expired.
     stack = await startStack({ db: db!, sandbox, role: 'serve', env: RUN_ENV });
-    const received: ReleaseEventPayload[] = [];
+    const received: ReleaseEvent[] = [];
     await stack.container.bus.subscribe('new_release', (payload) => received.push(payload));
     await stack.container.bus.subscribe('release_updated', (payload) => received.push(payload));
     await vi.waitFor(

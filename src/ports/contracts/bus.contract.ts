@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import type { Bus } from '../bus.ts';
-import type { FetchRunEventPayload, ReleaseEventPayload } from '../events.ts';
+import type { ReleaseEvent } from '../../releases/contract.ts';
 import { contractTests, instances, sleep, unique, waitFor, type ContractOptions } from './support.ts';
 
 /**
@@ -8,7 +8,19 @@ import { contractTests, instances, sleep, unique, waitFor, type ContractOptions 
  * (two processes on one Redis; two memory buses on one hub). Each test uses its own run ids, so a message left over
  * from another test is never mistaken for its own.
  */
-export function runBusContract(options: ContractOptions<Bus>): void {
+/** A message of the contract's own channel: a run id names it, so each test tells its messages from others'. */
+export interface ProbeMessage {
+  runId: string;
+  status: string;
+}
+
+/** The event map the contract runs on: a probe channel, plus the app's release event for a realistic payload. */
+export interface ContractEvents {
+  probe: [ProbeMessage];
+  new_release: [ReleaseEvent];
+}
+
+export function runBusContract(options: ContractOptions<Bus<ContractEvents>>): void {
   describe(`Bus contract: ${options.name}`, () => {
     const { test, done } = contractTests(options.skip);
     const open = instances(options.create, options.cleanup);
@@ -17,11 +29,11 @@ export function runBusContract(options: ContractOptions<Bus>): void {
 
     test('delivers a published message to a subscriber as a JSON copy', async () => {
       const bus = await open();
-      const received: FetchRunEventPayload[] = [];
-      await bus.subscribe('fetch_run', (payload) => received.push(payload));
+      const received: ProbeMessage[] = [];
+      await bus.subscribe('probe', (payload) => received.push(payload));
       const runId = unique('run');
       const sent = { runId, status: 'running' as const, extra: { when: new Date(0) } };
-      await bus.publish('fetch_run', sent);
+      await bus.publish('probe', sent);
       await waitFor(() => received.length === 1, 'the message');
       expect(received[0]).not.toBe(sent);
       // A Date becomes its ISO string: the payload crossed as JSON.
@@ -32,12 +44,12 @@ export function runBusContract(options: ContractOptions<Bus>): void {
       const [a, b] = [await open(), await open()];
       const atA: string[] = [];
       const atB: string[] = [];
-      await a.subscribe('fetch_run', (p) => atA.push(p.runId));
-      await b.subscribe('fetch_run', (p) => atB.push(p.runId));
+      await a.subscribe('probe', (p) => atA.push(p.runId));
+      await b.subscribe('probe', (p) => atB.push(p.runId));
       const fromA = unique('from-a');
       const fromB = unique('from-b');
-      await a.publish('fetch_run', { runId: fromA, status: 'running' });
-      await b.publish('fetch_run', { runId: fromB, status: 'running' });
+      await a.publish('probe', { runId: fromA, status: 'running' });
+      await b.publish('probe', { runId: fromB, status: 'running' });
       await waitFor(() => atA.length === 2 && atB.length === 2, 'both messages at both buses');
       expect(atA.sort()).toEqual([fromA, fromB].sort());
       expect(atB.sort()).toEqual([fromA, fromB].sort());
@@ -46,10 +58,10 @@ export function runBusContract(options: ContractOptions<Bus>): void {
     test('keeps publish order from one publisher', async () => {
       const [publisher, subscriber] = [await open(), await open()];
       const received: string[] = [];
-      await subscriber.subscribe('fetch_run', (p) => received.push(p.runId));
+      await subscriber.subscribe('probe', (p) => received.push(p.runId));
       const ids = Array.from({ length: 200 }, (_, i) => `order-${i}`);
       // Not awaited one by one: order must hold for calls in flight together too.
-      await Promise.all(ids.map((runId) => publisher.publish('fetch_run', { runId, status: 'running' })));
+      await Promise.all(ids.map((runId) => publisher.publish('probe', { runId, status: 'running' })));
       await waitFor(() => received.length === ids.length, 'all 200 messages');
       expect(received).toEqual(ids);
     });
@@ -58,9 +70,9 @@ export function runBusContract(options: ContractOptions<Bus>): void {
       const [publisher, subscriber] = [await open(), await open()];
       const first: string[] = [];
       const second: string[] = [];
-      await subscriber.subscribe('fetch_run', (p) => first.push(p.runId));
-      await subscriber.subscribe('fetch_run', (p) => second.push(p.runId));
-      for (const runId of ['x1', 'x2', 'x3']) await publisher.publish('fetch_run', { runId, status: 'succeeded' });
+      await subscriber.subscribe('probe', (p) => first.push(p.runId));
+      await subscriber.subscribe('probe', (p) => second.push(p.runId));
+      for (const runId of ['x1', 'x2', 'x3']) await publisher.publish('probe', { runId, status: 'succeeded' });
       await waitFor(() => first.length >= 3 && second.length >= 3, 'three messages at each handler');
       await sleep(SETTLE_MS);
       expect(first).toEqual(['x1', 'x2', 'x3']);
@@ -70,10 +82,10 @@ export function runBusContract(options: ContractOptions<Bus>): void {
     test('does not deliver other event names', async () => {
       const [publisher, subscriber] = [await open(), await open()];
       const runs: string[] = [];
-      const releases: ReleaseEventPayload[] = [];
-      await subscriber.subscribe('fetch_run', (p) => runs.push(p.runId));
+      const releases: ReleaseEvent[] = [];
+      await subscriber.subscribe('probe', (p) => runs.push(p.runId));
       await subscriber.subscribe('new_release', (p) => releases.push(p));
-      const release: ReleaseEventPayload = {
+      const release: ReleaseEvent = {
         eventId: 7,
         type: 'new_release',
         release: {
@@ -107,13 +119,13 @@ export function runBusContract(options: ContractOptions<Bus>): void {
       const [publisher, subscriber] = [await open(), await open()];
       const kept: string[] = [];
       const dropped: string[] = [];
-      await subscriber.subscribe('fetch_run', (p) => kept.push(p.runId));
-      const unsubscribe = await subscriber.subscribe('fetch_run', (p) => dropped.push(p.runId));
-      await publisher.publish('fetch_run', { runId: 'before', status: 'running' });
+      await subscriber.subscribe('probe', (p) => kept.push(p.runId));
+      const unsubscribe = await subscriber.subscribe('probe', (p) => dropped.push(p.runId));
+      await publisher.publish('probe', { runId: 'before', status: 'running' });
       await waitFor(() => kept.length === 1 && dropped.length === 1, 'the first message at both handlers');
       await unsubscribe();
       await unsubscribe(); // idempotent
-      await publisher.publish('fetch_run', { runId: 'after', status: 'running' });
+      await publisher.publish('probe', { runId: 'after', status: 'running' });
       await waitFor(() => kept.length === 2, 'the second message at the handler still subscribed');
       await sleep(SETTLE_MS);
       expect(kept).toEqual(['before', 'after']);
@@ -123,11 +135,11 @@ export function runBusContract(options: ContractOptions<Bus>): void {
     test('stops all delivery to a bus once its last handler of a name unsubscribed', async () => {
       const [publisher, subscriber] = [await open(), await open()];
       const received: string[] = [];
-      const unsubscribe = await subscriber.subscribe('fetch_run', (p) => received.push(p.runId));
+      const unsubscribe = await subscriber.subscribe('probe', (p) => received.push(p.runId));
       await unsubscribe();
       const witness: string[] = [];
-      await publisher.subscribe('fetch_run', (p) => witness.push(p.runId));
-      await publisher.publish('fetch_run', { runId: 'nobody', status: 'running' });
+      await publisher.subscribe('probe', (p) => witness.push(p.runId));
+      await publisher.publish('probe', { runId: 'nobody', status: 'running' });
       await waitFor(() => witness.length === 1, 'the witness to receive the message');
       await sleep(SETTLE_MS);
       expect(received).toEqual([]);
@@ -138,18 +150,18 @@ export function runBusContract(options: ContractOptions<Bus>): void {
       const thrower: string[] = [];
       const asyncThrower: string[] = [];
       const healthy: string[] = [];
-      await subscriber.subscribe('fetch_run', (p) => {
+      await subscriber.subscribe('probe', (p) => {
         thrower.push(p.runId);
         throw new Error('handler failure');
       });
-      await subscriber.subscribe('fetch_run', (p) => {
+      await subscriber.subscribe('probe', (p) => {
         asyncThrower.push(p.runId);
         // A handler that returns a rejected promise must not surface as an unhandled rejection either.
         return Promise.reject(new Error('async handler failure')) as unknown as void;
       });
-      await subscriber.subscribe('fetch_run', (p) => healthy.push(p.runId));
-      await publisher.publish('fetch_run', { runId: 'one', status: 'failed' });
-      await publisher.publish('fetch_run', { runId: 'two', status: 'failed' });
+      await subscriber.subscribe('probe', (p) => healthy.push(p.runId));
+      await publisher.publish('probe', { runId: 'one', status: 'failed' });
+      await publisher.publish('probe', { runId: 'two', status: 'failed' });
       await waitFor(() => healthy.length === 2, 'both messages at the healthy handler');
       await sleep(SETTLE_MS);
       expect(healthy).toEqual(['one', 'two']);
@@ -167,8 +179,8 @@ export function runBusContract(options: ContractOptions<Bus>): void {
       const bus = await open();
       await bus.close();
       await bus.close(); // idempotent
-      await expect(bus.publish('fetch_run', { runId: 'late', status: 'running' })).rejects.toThrow();
-      await expect(bus.subscribe('fetch_run', () => {})).rejects.toThrow();
+      await expect(bus.publish('probe', { runId: 'late', status: 'running' })).rejects.toThrow();
+      await expect(bus.subscribe('probe', () => {})).rejects.toThrow();
     });
 
     done();

@@ -1,5 +1,5 @@
 import type { Logger } from '../../infra/logger.ts';
-import type { Bus, Unsubscribe } from '../bus.ts';
+import type { Bus, EventMapShape, Unsubscribe } from '../bus.ts';
 import type { EventMap } from '../events.ts';
 
 type Handler = (...payload: unknown[]) => void;
@@ -47,7 +47,7 @@ export interface MemoryBusOptions {
  * serialise fails at `publish`, as with Redis) and each handler gets its own copy. Delivery is asynchronous and
  * ordered per publisher. A handler that throws (or returns a rejected promise) is logged and does not affect others.
  */
-export class MemoryBus implements Bus {
+export class MemoryBus<M extends EventMapShape<M> = EventMap> implements Bus<M> {
   readonly #hub: MemoryBusHub;
   readonly #logger: Pick<Logger, 'error'> | undefined;
   readonly #subscriptions = new Set<() => void>();
@@ -58,12 +58,12 @@ export class MemoryBus implements Bus {
     this.#logger = options.logger;
   }
 
-  async publish<K extends keyof EventMap>(name: K, ...payload: EventMap[K]): Promise<void> {
+  async publish<K extends keyof M & string>(name: K, ...payload: M[K]): Promise<void> {
     this.#assertOpen();
     this.#hub.emit(name, JSON.stringify(payload));
   }
 
-  async subscribe<K extends keyof EventMap>(name: K, handler: (...payload: EventMap[K]) => void): Promise<Unsubscribe> {
+  async subscribe<K extends keyof M & string>(name: K, handler: (...payload: M[K]) => void): Promise<Unsubscribe> {
     this.#assertOpen();
     const off = this.#hub.on(name, (...payload) => this.#call(name, handler as Handler, payload));
     this.#subscriptions.add(off);

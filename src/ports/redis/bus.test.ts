@@ -1,7 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_REDIS_URL, uniqueName } from '../../../test/support/services.ts';
-import { runBusContract } from '../contracts/bus.contract.ts';
+import { runBusContract, type ContractEvents } from '../contracts/bus.contract.ts';
 import { sleep, waitFor } from '../contracts/support.ts';
 import { RedisBus } from './bus.ts';
 import type { AdapterLogger } from './connection.ts';
@@ -44,7 +44,7 @@ class TcpProxy {
 describe.skipIf(!TEST_REDIS_URL)('RedisBus', () => {
   const url = TEST_REDIS_URL as string;
 
-  runBusContract({ name: 'RedisBus', create: async () => new RedisBus({ url, prefix }) });
+  runBusContract({ name: 'RedisBus', create: async () => new RedisBus<ContractEvents>({ url, prefix }) });
 
   describe('when Redis goes away', () => {
     // Built lazily: this body also runs (to collect nothing) when TEST_REDIS_URL is unset.
@@ -61,21 +61,21 @@ describe.skipIf(!TEST_REDIS_URL)('RedisBus', () => {
       const logs: { level: string; event: string; role: string }[] = [];
       const record = (level: string) => (obj: { event: string; role: string }) => logs.push({ level, ...obj });
       const logger = { info: record('info'), warn: record('warn'), error: record('error') } as unknown as AdapterLogger;
-      const bus = new RedisBus({ url: proxied.toString(), prefix, logger });
-      const direct = new RedisBus({ url, prefix });
+      const bus = new RedisBus<ContractEvents>({ url: proxied.toString(), prefix, logger });
+      const direct = new RedisBus<ContractEvents>({ url, prefix });
       try {
         const received: string[] = [];
-        await bus.subscribe('fetch_run', (p) => received.push(p.runId));
-        await direct.publish('fetch_run', { runId: 'before', status: 'running' });
+        await bus.subscribe('probe', (p) => received.push(p.runId));
+        await direct.publish('probe', { runId: 'before', status: 'running' });
         await waitFor(() => received.length === 1, 'delivery before the outage');
 
         await proxy.stop();
         await waitFor(() => logs.some((l) => l.event === 'redis_down'), 'the outage to be noticed');
         const started = Date.now();
         await expect(bus.ping()).rejects.toThrow();
-        await expect(bus.publish('fetch_run', { runId: 'lost', status: 'running' })).rejects.toThrow();
+        await expect(bus.publish('probe', { runId: 'lost', status: 'running' })).rejects.toThrow();
         expect(Date.now() - started).toBeLessThan(500);
-        await direct.publish('fetch_run', { runId: 'during', status: 'running' });
+        await direct.publish('probe', { runId: 'during', status: 'running' });
         // Several reconnect attempts fail meanwhile; each connection still logs the outage once.
         await sleep(800);
         const downs = logs.filter((l) => l.event === 'redis_down');
@@ -89,7 +89,7 @@ describe.skipIf(!TEST_REDIS_URL)('RedisBus', () => {
         // SUBSCRIBE is re-sent, so publish until one arrives.
         await waitFor(
           () => {
-            void direct.publish('fetch_run', { runId: 'after', status: 'running' });
+            void direct.publish('probe', { runId: 'after', status: 'running' });
             return received.includes('after');
           },
           'delivery after reconnecting',
@@ -97,7 +97,7 @@ describe.skipIf(!TEST_REDIS_URL)('RedisBus', () => {
         );
         expect(received).not.toContain('during');
         expect(received[0]).toBe('before');
-        await bus.publish('fetch_run', { runId: 'published-after', status: 'running' });
+        await bus.publish('probe', { runId: 'published-after', status: 'running' });
         await waitFor(() => received.includes('published-after'), 'its own publish after reconnecting');
       } finally {
         await Promise.all([bus.close(), direct.close()]);
@@ -106,10 +106,10 @@ describe.skipIf(!TEST_REDIS_URL)('RedisBus', () => {
   });
 
   it('rejects ping and publish fast when Redis cannot be reached', async () => {
-    const bus = new RedisBus({ url: 'redis://127.0.0.1:1', prefix });
+    const bus = new RedisBus<ContractEvents>({ url: 'redis://127.0.0.1:1', prefix });
     try {
       await expect(bus.ping()).rejects.toThrow();
-      await expect(bus.publish('fetch_run', { runId: 'r', status: 'running' })).rejects.toThrow();
+      await expect(bus.publish('probe', { runId: 'r', status: 'running' })).rejects.toThrow();
     } finally {
       await bus.close();
     }

@@ -1,4 +1,4 @@
-import type { Bus, Unsubscribe } from '../bus.ts';
+import type { Bus, EventMapShape, Unsubscribe } from '../bus.ts';
 import type { EventMap } from '../events.ts';
 import { closeRedis, createRedis, pingRedis, whenReady, type AdapterLogger, type Redis } from './connection.ts';
 
@@ -27,7 +27,7 @@ interface Channel {
  * reconnects with a capped backoff and re-subscribes every channel, and delivery resumes. Messages published during
  * the outage are lost (the port is at-most-once; durable consumers replay from the database).
  */
-export class RedisBus implements Bus {
+export class RedisBus<M extends EventMapShape<M> = EventMap> implements Bus<M> {
   readonly #publisher: Redis;
   readonly #subscriber: Redis;
   readonly #prefix: string;
@@ -44,7 +44,7 @@ export class RedisBus implements Bus {
     this.#subscriber.on('message', (channel: string, message: string) => this.#deliver(channel, message));
   }
 
-  async publish<K extends keyof EventMap>(name: K, ...payload: EventMap[K]): Promise<void> {
+  async publish<K extends keyof M & string>(name: K, ...payload: M[K]): Promise<void> {
     this.#assertOpen();
     const message = JSON.stringify(payload);
     await whenReady(this.#publisher);
@@ -52,7 +52,7 @@ export class RedisBus implements Bus {
   }
 
   /** Resolves once Redis confirmed the subscription, so a message published afterwards reaches `handler`. */
-  async subscribe<K extends keyof EventMap>(name: K, handler: (...payload: EventMap[K]) => void): Promise<Unsubscribe> {
+  async subscribe<K extends keyof M & string>(name: K, handler: (...payload: M[K]) => void): Promise<Unsubscribe> {
     this.#assertOpen();
     const key = this.#prefix + name;
     let channel = this.#channels.get(key);
