@@ -206,6 +206,7 @@ describe('web app and API reference', () => {
     writeFileSync(join(root, 'index.html'), '<!doctype html><title>shell</title>');
     mkdirSync(join(root, 'assets'));
     writeFileSync(join(root, 'assets', 'app.js'), 'console.log(1)');
+    writeFileSync(join(root, 'sw.js'), 'self.addEventListener("fetch", () => {})');
     const app = await appWith({ webRoot: root });
     try {
       for (const url of ['/', '/admin', '/admin/runs', '/anything-else']) {
@@ -217,6 +218,7 @@ describe('web app and API reference', () => {
       const asset = await app.inject({ url: '/assets/app.js' });
       expect(asset.statusCode).toBe(200);
       expect(asset.headers['cache-control']).toContain('max-age=3600');
+      expect((await app.inject({ url: '/sw.js' })).headers['cache-control']).toBe('no-cache');
       expect((await app.inject({ url: '/assets/missing.js' })).statusCode).toBe(404);
       const longFile = await app.inject({ url: `/assets/${'a'.repeat(5000)}.js` });
       expect(longFile.statusCode).toBe(404);

@@ -63,12 +63,16 @@ export async function registerOpenApi(app: FastifyInstance, info: { version: str
   await app.register(apiReference, {
     routePrefix: DOCS_PATH,
     logLevel: 'warn',
+    // A reference for this server only: no remote fonts, telemetry, hosted AI agent, MCP or SDK buttons.
     configuration: {
       url: OPENAPI_PATH,
       title: 'Backbeat API',
       withDefaultFonts: false,
       hideClientButton: true,
       telemetry: false,
-    } as Record<string, unknown>,
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      mcp: { disabled: true },
+    },
   });
 }

@@ -17,10 +17,11 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
     return;
   }
   await app.register(fastifyStatic, { root, prefix: '/', wildcard: true, maxAge: '1h', index: 'index.html' });
-  app.addHook('onSend', async (_request, reply) => {
-    if (reply.getHeader('content-type')?.toString().startsWith('text/html')) {
-      void reply.header('cache-control', 'no-cache');
-    }
+  // index.html names the current build's assets and the service worker decides what is cached: both are revalidated
+  // on every load, so a new build is picked up at once.
+  app.addHook('onSend', async (request, reply) => {
+    const type = reply.getHeader('content-type')?.toString() ?? '';
+    if (type.startsWith('text/html') || request.url === '/sw.js') void reply.header('cache-control', 'no-cache');
   });
 }
 
