@@ -69,16 +69,30 @@ module.exports = {
     },
     {
       name: 'web-imports-only-contracts',
-      comment: 'The web app shares types with the server through the contract files and the pure domain module, nothing else.',
+      comment:
+        'The web app shares types with the server through the contract files and the pure domain module, nothing else.',
       severity: 'error',
       from: { path: '^web/src/' },
-      to: { path: '^src/', pathNot: ['^src/(http|releases|trending|matches|share|admin)/contract[.]ts$', '^src/domain/'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/(http|releases|trending|matches|share|admin)/contract[.]ts$', '^src/domain/'],
+      },
     },
     {
       name: 'production-imports-no-test-code',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['[.]test[.]ts$', '^src/ports/contracts/', '^src/sandbox/test-matchers[.]ts$'] },
-      to: { path: ['^test/', '^node_modules/vitest/', '^src/ports/contracts/', '^src/sandbox/test-matchers[.]ts$'] },
+      from: {
+        path: '^src/',
+        pathNot: ['[.]test[.]ts$', '^src/ports/contracts/', '^src/sandbox/test-(matchers|emulation)[.]ts$'],
+      },
+      to: {
+        path: [
+          '^test/',
+          '^node_modules/vitest/',
+          '^src/ports/contracts/',
+          '^src/sandbox/test-(matchers|emulation)[.]ts$',
+        ],
+      },
     },
     {
       name: 'no-circular',

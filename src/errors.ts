@@ -37,4 +37,3 @@ export class AppError extends Error {
 }
 
 export const notFound = (message: string) => new AppError('BACKBEAT_ERR_NOT_FOUND', message);
-export const badRequest = (message: string) => new AppError('BACKBEAT_ERR_VALIDATION', message);

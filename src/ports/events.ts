@@ -10,5 +10,3 @@ export interface EventMap {
   /** The featured song of an album changed what users see (fingerprint changed). */
   release_updated: [ReleaseEvent];
 }
-
-export type EventName = keyof EventMap;

@@ -23,7 +23,6 @@ declare module 'fastify' {
 
 /** Fault kinds every emulation supports. Emulations may add their own quirk kinds (see {@link Emulation.quirks}). */
 export const GENERIC_FAULT_KINDS = ['status', 'rate_limit', 'delay', 'malformed_json', 'html', 'empty_body'] as const;
-export type GenericFaultKind = (typeof GENERIC_FAULT_KINDS)[number];
 
 /** What a client asks for at `POST /__sandbox/faults` (or `sandbox.faults.add()`). */
 export interface FaultSpec {

@@ -17,8 +17,4 @@ export const stringContaining = (part: string): string => expect.stringContainin
 /** Matches an object that has at least these properties. */
 export const objectContaining = <T extends object>(value: T): T =>
   expect.objectContaining(value as Record<string, unknown>) as T;
-/** Matches an array that contains these elements. */
-export const arrayContaining = <T>(values: T[]): T[] => {
-  const elements: unknown[] = values;
-  return expect.arrayContaining(elements) as T[];
-};
+

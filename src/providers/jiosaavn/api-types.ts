@@ -134,8 +134,3 @@ export interface JioSaavnAlbumsPage {
   last_page?: boolean;
   data: JioSaavnRawItem[];
 }
-
-/** What the WAF or an API error answers instead (`UPSTREAMS.md` §1): `{}`, `[]`, or an `error` field. */
-export interface JioSaavnErrorBody {
-  error: string | { code?: string; msg?: string };
-}

@@ -6,7 +6,6 @@ import type { ErrorBody, GuestToken, HealthReport } from '../../../src/http/cont
 import type { RateLimitBucket, RateLimitList, RateLimitUpdate, TelemetryEvent } from '../../../src/admin/contract.ts';
 import type {
   FetchAccepted,
-  FetchFinished,
   LikeResult,
   Release,
   ReleaseEvent,
@@ -22,7 +21,6 @@ import type {
 export type {
   ErrorBody,
   FetchAccepted,
-  FetchFinished,
   GuestToken,
   HealthReport,
   LikeResult,
@@ -33,7 +31,6 @@ export type {
   ReleaseEvent,
   ReleaseList,
   ResetEvent,
-  RunError,
   RunList,
   RunStatus,
   RunSummary,
