@@ -23,4 +23,5 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  { ignores: ['.dependency-cruiser.cjs'] },
 );

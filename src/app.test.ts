@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp, type AppDeps } from './app.ts';
 import { parseConfig } from './config.ts';
@@ -199,9 +201,6 @@ describe('request hygiene', () => {
 
 describe('web app and API reference', () => {
   it('serves index.html for client-side routes and JSON 404s for unknown API routes', async () => {
-    const { mkdtempSync, writeFileSync, mkdirSync, rmSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const root = mkdtempSync(join(tmpdir(), 'backbeat-web-'));
     writeFileSync(join(root, 'index.html'), '<!doctype html><title>shell</title>');
     mkdirSync(join(root, 'assets'));
@@ -236,7 +235,11 @@ describe('web app and API reference', () => {
     const app = await appWith();
     const doc = await app.inject({ url: '/api/openapi.json' });
     expect(doc.statusCode).toBe(200);
-    const body = doc.json<{ openapi: string; paths: Record<string, unknown>; components: { securitySchemes: object } }>();
+    const body = doc.json<{
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { securitySchemes: object };
+    }>();
     expect(body.openapi).toBe('3.1.0');
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/health', '/api/auth/guest', '/metrics']));
     expect(Object.keys(body.components.securitySchemes)).toEqual(['adminToken', 'guestToken']);

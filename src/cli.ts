@@ -62,7 +62,8 @@ export async function runProcess(
   const logger = createLogger(config.logLevel);
   const container = await createContainer(config, { role, logger });
   announceSecrets(container);
-  const app = role === 'worker' ? undefined : await container.buildApp();
+  // The app owns the container once built: closing it ends streams, drains requests, then closes the container.
+  const app = role === 'worker' ? undefined : await container.buildApp({ closeContainer: true });
   let url: string | undefined;
   if (app) {
     app.server.keepAliveTimeout = 65_000;
@@ -83,7 +84,7 @@ export async function runProcess(
       timer.unref();
       try {
         if (app) await app.close();
-        await container.close();
+        else await container.close();
         await options.afterStop?.();
         logger.info({ event: 'stopped', role });
       } finally {
@@ -332,7 +333,6 @@ export function createProgram(): Command {
   return program;
 }
 
-const invokedDirectly = process.argv[1]?.endsWith('backbeat.mjs') || process.argv[1]?.endsWith('cli.ts');
-if (invokedDirectly) {
+if (import.meta.main) {
   await createProgram().parseAsync(process.argv);
 }

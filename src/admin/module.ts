@@ -10,6 +10,9 @@ export interface AdminModule extends HttpModule {
 
 /** The admin area: token buckets and telemetry, as one registration. */
 export function createAdminModule(deps: { rateLimiter: RateLimiter; logger: Logger }): AdminModule {
-  const service = new AdminService({ rateLimiter: deps.rateLimiter, logger: deps.logger.child({ component: 'admin' }) });
+  const service = new AdminService({
+    rateLimiter: deps.rateLimiter,
+    logger: deps.logger.child({ component: 'admin' }),
+  });
   return { name: 'admin', service, plugin: adminRoutes(service) };
 }

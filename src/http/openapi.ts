@@ -30,7 +30,7 @@ export async function registerOpenApi(app: FastifyInstance, info: { version: str
   ROUTES.set(app, routes);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const hidden = Boolean((route.schema as { hide?: boolean } | undefined)?.hide);
+    const hidden = Boolean(route.schema?.hide);
     for (const method of methods) routes.push({ method: String(method), url: route.url, hidden });
   });
   await app.register(swagger, {

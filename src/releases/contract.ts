@@ -60,7 +60,10 @@ export const SongDetail = Type.Intersect([
 ]);
 export type SongDetail = Static<typeof SongDetail>;
 
-export const AlbumReleases = Type.Object({ name: Type.String(), items: Type.Array(Release) }, { title: 'AlbumReleases' });
+export const AlbumReleases = Type.Object(
+  { name: Type.String(), items: Type.Array(Release) },
+  { title: 'AlbumReleases' },
+);
 export type AlbumReleases = Static<typeof AlbumReleases>;
 
 export const LikeResult = Type.Object(

@@ -17,4 +17,3 @@ export const stringContaining = (part: string): string => expect.stringContainin
 /** Matches an object that has at least these properties. */
 export const objectContaining = <T extends object>(value: T): T =>
   expect.objectContaining(value as Record<string, unknown>) as T;
-
