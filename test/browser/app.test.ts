@@ -6,14 +6,10 @@
  *
  * One stack and one browser for the file. The tests run in order: the fetch started from Admin is the second run.
  */
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_ROOT } from '../../src/app.ts';
-import { browserSkipReason, launchBrowser, quietFetchCron } from '../support/browser.ts';
-import { ADMIN_TOKEN, adminHeaders, openTestDb, startStack, type Stack, type TestDb } from '../support/stack.ts';
+import { browserSkipReason, cardIds, releaseCards, screenshot, startBrowserStack } from '../support/browser.ts';
+import { ADMIN_TOKEN, adminHeaders, type Stack, type TestDb } from '../support/stack.ts';
 
 const WAIT = { timeout: 15_000 };
 /** sessionStorage key of the admin token (web/src/lib/adminToken.ts). */
@@ -46,20 +42,6 @@ interface ApiBucket {
   refillRate: number;
 }
 
-const card = (page: Page) => page.locator('[data-testid="release-card"]');
-
-async function cardIds(page: Page): Promise<number[]> {
-  const ids = await card(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-release-id')));
-  return ids.map(Number);
-}
-
-async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
-  const path = join(tmpdir(), `backbeat-browser-${name}-${process.pid}.png`);
-  await page.screenshot({ path, fullPage, animations: 'disabled' });
-  console.info(`screenshot: ${path}`);
-  return path;
-}
-
 describe.skipIf(skipReason !== undefined)(
   `web app shell and Admin in Chromium (embedded)${skipReason ? ` — skipped: ${skipReason}` : ''}`,
   () => {
@@ -72,20 +54,10 @@ describe.skipIf(skipReason !== undefined)(
     const requests: Request[] = [];
 
     beforeAll(async () => {
-      const index = join(WEB_ROOT, 'index.html');
-      if (!existsSync(index)) {
-        throw new Error(`${index} is missing: build the web app first (npm run build:web; npm test does it for you)`);
-      }
-      browser = await launchBrowser();
-      if (!browser) throw new Error('Chromium could not be launched');
-      db = await openTestDb('embedded', 'browser-app');
-      stack = await startStack({
-        db,
-        listen: true,
-        env: { FETCH_CRON: quietFetchCron(), RELEASE_LANGUAGES: LANGUAGES, RELEASE_PAGES: '1' },
-      });
-      if (!stack.url) throw new Error('the stack is not listening');
-      url = stack.url;
+      ({ browser, db, stack, url } = await startBrowserStack('browser-app', {
+        RELEASE_LANGUAGES: LANGUAGES,
+        RELEASE_PAGES: '1',
+      }));
       const { done } = await stack.container.releases.fetcher.trigger('manual');
       expect((await done).status).toBe('succeeded');
       // Service workers are the offline suite's subject; here every request must reach the server (and page.route).
@@ -117,7 +89,7 @@ describe.skipIf(skipReason !== undefined)(
         let loads = 0;
         page.on('load', () => (loads += 1));
         await page.goto(url, { waitUntil: 'domcontentloaded' });
-        await card(page).first().waitFor(WAIT);
+        await releaseCards(page).first().waitFor(WAIT);
         await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor(WAIT);
         const shown = await cardIds(page);
         await page.evaluate(() => {
@@ -138,7 +110,7 @@ describe.skipIf(skipReason !== undefined)(
 
         await page.getByTestId('nav-releases').click();
         await page.waitForURL(`${url}/`, WAIT);
-        await card(page).first().waitFor(WAIT);
+        await releaseCards(page).first().waitFor(WAIT);
         expect(await cardIds(page)).toEqual(shown);
         // The list was kept, not fetched again.
         expect(listRequests(page)).toHaveLength(1);
@@ -148,7 +120,7 @@ describe.skipIf(skipReason !== undefined)(
         await page.getByTestId('admin-page').waitFor(WAIT);
         await page.goForward();
         await page.waitForURL(`${url}/`, WAIT);
-        await card(page).first().waitFor(WAIT);
+        await releaseCards(page).first().waitFor(WAIT);
 
         expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
         expect(loads).toBe(1);
@@ -174,7 +146,7 @@ describe.skipIf(skipReason !== undefined)(
         expect(await page.title()).toBe('Page not found · Backbeat');
         await notFound.getByRole('link', { name: 'Go to New Releases' }).click();
         await page.waitForURL(`${url}/`, WAIT);
-        await card(page).first().waitFor(WAIT);
+        await releaseCards(page).first().waitFor(WAIT);
         expect(pageErrors).toEqual([]);
       } finally {
         await page.close();
@@ -365,7 +337,7 @@ describe.skipIf(skipReason !== undefined)(
       const page = await context.newPage();
       try {
         await page.goto(url, { waitUntil: 'domcontentloaded' });
-        await card(page).first().waitFor(WAIT);
+        await releaseCards(page).first().waitFor(WAIT);
         const active = page.locator('[data-testid="language-filter"] .chip--active');
         expect(await active.textContent()).toBe('All');
 

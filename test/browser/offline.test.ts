@@ -5,14 +5,10 @@
  *
  * One stack and one browser context (service workers allowed) for the file; the second test stops the server.
  */
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_ROOT } from '../../src/app.ts';
-import { browserSkipReason, launchBrowser, quietFetchCron } from '../support/browser.ts';
-import { ADMIN_TOKEN, openTestDb, startStack, type Stack, type TestDb } from '../support/stack.ts';
+import { browserSkipReason, cardIds, releaseCards, screenshot, startBrowserStack } from '../support/browser.ts';
+import { ADMIN_TOKEN, type Stack, type TestDb } from '../support/stack.ts';
 
 const WAIT = { timeout: 15_000 };
 /** localStorage key of the page's own offline copy (web/src/lib/offlineCache.ts). */
@@ -22,20 +18,6 @@ const LIST_CACHE = 'backbeat-api-v1';
 
 const skipReason = browserSkipReason();
 if (skipReason) console.warn(`test/browser: skipping the browser tests: ${skipReason}`);
-
-const card = (page: Page) => page.locator('[data-testid="release-card"]');
-
-async function cardIds(page: Page): Promise<number[]> {
-  const ids = await card(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-release-id')));
-  return ids.map(Number);
-}
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  const path = join(tmpdir(), `backbeat-browser-${name}-${process.pid}.png`);
-  await page.screenshot({ path, fullPage: false, animations: 'disabled' });
-  console.info(`screenshot: ${path}`);
-  return path;
-}
 
 /** Every cache of the page's origin with the request URLs (path and query) it holds. */
 async function cacheContents(page: Page): Promise<Record<string, string[]>> {
@@ -64,16 +46,7 @@ describe.skipIf(skipReason !== undefined)(
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      const index = join(WEB_ROOT, 'index.html');
-      if (!existsSync(index)) {
-        throw new Error(`${index} is missing: build the web app first (npm run build:web; npm test does it for you)`);
-      }
-      browser = await launchBrowser();
-      if (!browser) throw new Error('Chromium could not be launched');
-      db = await openTestDb('embedded', 'browser-offline');
-      stack = await startStack({ db, listen: true, env: { FETCH_CRON: quietFetchCron() } });
-      if (!stack.url) throw new Error('the stack is not listening');
-      url = stack.url;
+      ({ browser, db, stack, url } = await startBrowserStack('browser-offline'));
       const { done } = await stack.container.releases.fetcher.trigger('manual');
       expect((await done).status).toBe('succeeded');
       context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -90,7 +63,7 @@ describe.skipIf(skipReason !== undefined)(
     it('installs with the app shell and keeps list answers, never admin calls or the stream', async () => {
       page = await context.newPage();
       await page.goto(url, { waitUntil: 'load' });
-      await card(page).first().waitFor(WAIT);
+      await releaseCards(page).first().waitFor(WAIT);
       await page.evaluate(async () => {
         await navigator.serviceWorker.ready;
         if (navigator.serviceWorker.controller) return;
@@ -110,7 +83,7 @@ describe.skipIf(skipReason !== undefined)(
 
       // Controlled now: the next list answers go through the worker and are kept, per URL.
       await page.reload({ waitUntil: 'domcontentloaded' });
-      await card(page).first().waitFor(WAIT);
+      await releaseCards(page).first().waitFor(WAIT);
       await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor(WAIT);
       await page.locator('.chip[data-language="tamil"]').click();
       await page.waitForURL(`${url}/?language=ta`, WAIT);
@@ -143,7 +116,7 @@ describe.skipIf(skipReason !== undefined)(
       try {
         const response = await tab.goto(url, { waitUntil: 'domcontentloaded' });
         expect(response?.status()).toBe(200);
-        await card(tab).first().waitFor(WAIT);
+        await releaseCards(tab).first().waitFor(WAIT);
         expect(await cardIds(tab)).toEqual(shown);
         const banner = tab.getByTestId('offline-banner');
         await banner.waitFor(WAIT);
@@ -165,10 +138,10 @@ describe.skipIf(skipReason !== undefined)(
       try {
         await bare.addInitScript((key) => localStorage.removeItem(key), CACHE_KEY);
         await bare.goto(`${url}/?language=ta`, { waitUntil: 'domcontentloaded' });
-        await card(bare).first().waitFor(WAIT);
+        await releaseCards(bare).first().waitFor(WAIT);
         const ids = await cardIds(bare);
         expect(ids.length).toBeGreaterThan(0);
-        const languages = await card(bare).evaluateAll((els) =>
+        const languages = await releaseCards(bare).evaluateAll((els) =>
           els.map((el) => el.querySelector('.card__meta span:last-child')?.textContent),
         );
         expect(new Set(languages)).toEqual(new Set(['Tamil']));

@@ -6,14 +6,10 @@
  * One stack and one browser for the file; the tests run in order and build on each other (the list fetched in the
  * first is the offline copy of the third). The server is stopped by the last test.
  */
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_ROOT } from '../../src/app.ts';
-import { browserSkipReason, launchBrowser, quietFetchCron } from '../support/browser.ts';
-import { openTestDb, startStack, type Stack, type TestDb } from '../support/stack.ts';
+import { browserSkipReason, cardIds, releaseCards, screenshot, startBrowserStack } from '../support/browser.ts';
+import { type Stack, type TestDb } from '../support/stack.ts';
 
 const WAIT = { timeout: 15_000 };
 /** localStorage key of the offline copy (web/src/lib/offlineCache.ts). */
@@ -31,24 +27,10 @@ interface ApiRelease {
   isNew: boolean;
 }
 
-const card = (page: Page) => page.locator('[data-testid="release-card"]');
 const connectionState = (page: Page) => page.getByTestId('connection-state');
 
 async function waitForState(page: Page, state: string, timeout = WAIT.timeout): Promise<void> {
   await page.locator(`[data-testid="connection-state"][data-state="${state}"]`).waitFor({ timeout });
-}
-
-async function cardIds(page: Page): Promise<number[]> {
-  const ids = await card(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-release-id')));
-  return ids.map(Number);
-}
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  const path = join(tmpdir(), `backbeat-browser-${name}-${process.pid}.png`);
-  // Finite CSS animations (card arrival, banner slide-in) are finished first, so the shot shows the settled page.
-  await page.screenshot({ path, fullPage: false, animations: 'disabled' });
-  console.info(`screenshot: ${path}`);
-  return path;
 }
 
 describe.skipIf(skipReason !== undefined)(
@@ -64,16 +46,7 @@ describe.skipIf(skipReason !== undefined)(
     const requests: Request[] = [];
 
     beforeAll(async () => {
-      const index = join(WEB_ROOT, 'index.html');
-      if (!existsSync(index)) {
-        throw new Error(`${index} is missing: build the web app first (npm run build:web; npm test does it for you)`);
-      }
-      browser = await launchBrowser();
-      if (!browser) throw new Error('Chromium could not be launched');
-      db = await openTestDb('embedded', 'browser');
-      stack = await startStack({ db, listen: true, env: { FETCH_CRON: quietFetchCron() } });
-      if (!stack.url) throw new Error('the stack is not listening');
-      url = stack.url;
+      ({ browser, db, stack, url } = await startBrowserStack('browser'));
       // This suite covers the page's own offline copy; the service worker has its own suite (offline.test.ts).
       context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
       context.on('weberror', (err) => pageErrors.push(err.error().message));
@@ -112,7 +85,7 @@ describe.skipIf(skipReason !== undefined)(
       const items = api.json<{ items: ApiRelease[] }>().items;
       expect(items.length).toBeGreaterThan(0);
 
-      await card(page).first().waitFor(WAIT);
+      await releaseCards(page).first().waitFor(WAIT);
       await expect.poll(() => cardIds(page), WAIT).toEqual(items.map((i) => i.id));
 
       const recent = items.filter((i) => i.isNew);
@@ -125,7 +98,7 @@ describe.skipIf(skipReason !== undefined)(
         if (item.isNew) expect(await badge.isVisible()).toBe(true);
         else expect(await badge.count()).toBe(0);
       }
-      const first = card(page).first();
+      const first = releaseCards(page).first();
       expect(await first.locator('.card__title').textContent()).toBe(items[0]!.title);
       expect(await first.getByTestId('like-button').isVisible()).toBe(true);
 
@@ -163,7 +136,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(await toast.textContent()).toContain(`New release: ${anthem!.title} — ${anthem!.artists.join(', ')}`);
 
       await expect.poll(() => cardIds(page), WAIT).toEqual([id, ...before]);
-      const top = card(page).first();
+      const top = releaseCards(page).first();
       expect(await top.getAttribute('data-fresh')).toBe('true');
       expect(await top.locator('.card__title').textContent()).toBe(anthem!.title);
       expect(await top.textContent()).toContain(ANTHEM);

@@ -6,8 +6,12 @@
  * anyway and {@link launchBrowser} throws, so a missing browser fails the run instead of silently skipping.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { WEB_ROOT } from '../../src/app.ts';
 import { REQUIRE_SERVICES } from './services.ts';
+import { openTestDb, startStack, type Stack, type TestDb } from './stack.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -57,4 +61,45 @@ export async function launchBrowser(): Promise<Browser | undefined> {
  */
 export function quietFetchCron(now = new Date()): string {
   return `${now.getMinutes()} ${(now.getHours() + 12) % 24} * * *`;
+}
+
+/** A browser and a listening stack on its own embedded database, for one browser test file. */
+export interface BrowserStack {
+  browser: Browser;
+  db: TestDb;
+  stack: Stack;
+  url: string;
+}
+
+/**
+ * Checks the web app is built, launches Chromium and starts a listening stack (embedded) whose schedule never fires
+ * during the test (see {@link quietFetchCron}). The caller closes the browser, the stack and the database.
+ */
+export async function startBrowserStack(label: string, env: Record<string, string> = {}): Promise<BrowserStack> {
+  const index = join(WEB_ROOT, 'index.html');
+  if (!existsSync(index)) {
+    throw new Error(`${index} is missing: build the web app first (npm run build:web; npm test does it for you)`);
+  }
+  const browser = await launchBrowser();
+  if (!browser) throw new Error('Chromium could not be launched');
+  const db = await openTestDb('embedded', label);
+  const stack = await startStack({ db, listen: true, env: { FETCH_CRON: quietFetchCron(), ...env } });
+  if (!stack.url) throw new Error('the stack is not listening');
+  return { browser, db, stack, url: stack.url };
+}
+
+/** Saves a screenshot of `page` under the temp folder (settled: finite animations finished) and prints its path. */
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
+  const path = join(tmpdir(), `backbeat-browser-${name}-${process.pid}.png`);
+  await page.screenshot({ path, fullPage, animations: 'disabled' });
+  console.info(`screenshot: ${path}`);
+  return path;
+}
+
+/** The release cards on the page, and their release ids in page order. */
+export const releaseCards = (page: Page) => page.locator('[data-testid="release-card"]');
+
+export async function cardIds(page: Page): Promise<number[]> {
+  const ids = await releaseCards(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-release-id')));
+  return ids.map(Number);
 }
