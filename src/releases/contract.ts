@@ -87,6 +87,12 @@ export const RunError = Type.Object({
   page: Type.Optional(Type.Integer()),
   code: Type.String(),
   message: Type.String(),
+  retryAfterMs: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: 'With code rate_limited: how long the upstream or the bucket asked to wait',
+    }),
+  ),
 });
 export type RunError = Static<typeof RunError>;
 

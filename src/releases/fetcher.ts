@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { RateLimitedError, UpstreamFailure, UpstreamRateLimitedError } from '../infra/upstream-errors.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Bus } from '../ports/bus.ts';
+import { UnrecoverableJobError } from '../ports/queue.ts';
 import { albumKey } from './album-key.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { MapResult, ReleaseInput } from '../domain/music.ts';
@@ -17,6 +18,29 @@ export interface ReleaseSourceAdapter {
 }
 
 export type { RunSummary };
+
+/**
+ * Pure: how a finished run ends its queue job. A run that fetched something (`succeeded`, `partial`) completes the
+ * job: what failed is recorded on the run and the next tick tries again. A run that fetched nothing fails it the way
+ * the queue understands (`classifyJobError`): rate limited → the job waits out the longest `retryAfterMs` and runs
+ * again without using an attempt; only permanent upstream errors (4xx, blocked) → unrecoverable; anything else → a
+ * transient failure.
+ */
+export function runFailure(summary: RunSummary): Error | undefined {
+  if (summary.status !== 'failed') return undefined;
+  const limited = summary.errors.filter((e) => e.code === 'rate_limited');
+  if (limited.length > 0) {
+    const retryAfterMs = Math.max(...limited.map((e) => e.retryAfterMs ?? 0));
+    return new RateLimitedError(limited[0]!.source, { reason: 'paused', retryAfterMs, attempts: 0 });
+  }
+  const detail = summary.errors.map((e) => `${e.source}${e.language ? `/${e.language}` : ''}: ${e.code}`).join('; ');
+  const message = `fetch run ${summary.runId} failed (${detail || 'no detail'})`;
+  const permanent = summary.errors.length > 0 && summary.errors.every((e) => PERMANENT_CODES.has(e.code));
+  return permanent ? new UnrecoverableJobError(message) : new Error(message);
+}
+
+/** Run error codes (upstream error kinds) that another attempt cannot fix. */
+const PERMANENT_CODES: ReadonlySet<string> = new Set(['client', 'blocked']);
 
 /** Pure: a mapped upstream item as the repository writes it (its album key and fingerprint computed). */
 export function toSongWrite(item: ReleaseInput): SongWrite {
@@ -256,7 +280,14 @@ export class ReleaseFetcher {
               reason: err instanceof RateLimitedError ? err.reason : 'upstream_429',
             });
             const message = err instanceof RateLimitedError ? `rate limited (${err.reason})` : 'upstream answered 429';
-            totals.errors.push({ source: source.name, language, page, code: 'rate_limited', message });
+            totals.errors.push({
+              source: source.name,
+              language,
+              page,
+              code: 'rate_limited',
+              message,
+              retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)),
+            });
             return { pagesOk, error: message };
           }
           const code = err instanceof UpstreamFailure && 'kind' in err ? String(err.kind) : 'error';

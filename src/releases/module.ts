@@ -11,7 +11,7 @@ import type { Queue } from '../ports/queue.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
 import { JioSaavnClient } from '../providers/jiosaavn/client.ts';
 import { mapNewReleasesPage } from '../providers/jiosaavn/map.ts';
-import { ReleaseFetcher, type ReleaseSourceAdapter } from './fetcher.ts';
+import { ReleaseFetcher, runFailure, type ReleaseSourceAdapter } from './fetcher.ts';
 import type { ReleaseEvent } from './contract.ts';
 import { releasePresenter } from './present.ts';
 import { ReleasesRepository } from './repository.ts';
@@ -130,7 +130,8 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     FETCH_JOB,
     async () => {
       const { done } = await fetcher.trigger('schedule');
-      await done;
+      const failure = runFailure(await done);
+      if (failure) throw failure;
     },
     { attempts: 1 },
   );
