@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadProcessConfig, type Config } from './config.ts';
 import { createContainer, type Container, type Role } from './container.ts';
 import { openDatabase } from './infra/db.ts';
 import { createLogger } from './infra/logger.ts';
@@ -17,7 +17,7 @@ import type { ResolvedSecret } from './infra/secrets.ts';
  */
 function configOrExit(overrides: Record<string, string> = {}, defaults: Record<string, string> = {}): Config {
   try {
-    return loadConfig(process.env, process.cwd(), overrides, defaults);
+    return loadProcessConfig(overrides, defaults);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`backbeat: configuration error: ${err.message}\n`);

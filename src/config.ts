@@ -278,18 +278,18 @@ export const ENV_DEFAULTS: Readonly<Partial<Record<EnvVariable, string>>> = Obje
 
 type DecodedEnv = StaticDecode<typeof EnvSchema>;
 
+/** {@link loadConfig} for this process: its environment and working directory. The one reader of `process.env`. */
+export function loadProcessConfig(overrides: Env = {}, defaults: Env = {}): Config {
+  return loadConfig(process.env, process.cwd(), overrides, defaults);
+}
+
 /**
  * Parses the environment into a typed, frozen config. Throws {@link ConfigError} naming every bad variable.
  * `.env` in the working directory is read first; variables set in the environment win over it, and `overrides`
  * (command-line options) over both. `defaults` (a mode's own defaults, e.g. the demo's) fill only what none of those
  * set.
  */
-export function loadConfig(
-  env: Env = process.env,
-  cwd = process.cwd(),
-  overrides: Env = {},
-  defaults: Env = {},
-): Config {
+export function loadConfig(env: Env, cwd: string, overrides: Env = {}, defaults: Env = {}): Config {
   const merged: Record<string, string | undefined> = {};
   for (const layer of [readDotenv(cwd), env, overrides]) {
     for (const [name, raw] of Object.entries(layer)) if (raw !== undefined) merged[name] = raw;
