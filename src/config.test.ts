@@ -108,6 +108,30 @@ describe('parseConfig', () => {
     expect(parseConfig({ ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }).encryptionKey?.length).toBe(32);
   });
 
+  it('trusts no proxy unless TRUST_PROXY names them: hops, addresses and ranges, or true', () => {
+    expect(parseConfig({}).trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(parseConfig({ TRUST_PROXY: 'TRUE' }).trustProxy).toBe(true);
+    expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1/128,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1/128',
+      'loopback',
+    ]);
+    expect(() => parseConfig({ TRUST_PROXY: '10.0.0.0/33' })).toThrow('TRUST_PROXY: "10.0.0.0/33" has a bad prefix');
+    expect(() => parseConfig({ TRUST_PROXY: 'proxy.local' })).toThrow(
+      'TRUST_PROXY: "proxy.local" is not an IP address or CIDR range',
+    );
+  });
+
+  it('reads the client limits', () => {
+    expect(parseConfig({})).toMatchObject({ guestTokensPerHour: 20, metricsToken: undefined });
+    expect(parseConfig({}).releases).toMatchObject({ sseMaxConnections: 10_000, sseMaxPerIp: 20 });
+    expect(() => parseConfig({ SSE_MAX_PER_IP: '0' })).toThrow('SSE_MAX_PER_IP');
+    expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow('METRICS_TOKEN');
+  });
+
   it('strips trailing slashes from base URLs', () => {
     expect(parseConfig({ SPOTIFY_API_URL: 'http://127.0.0.1:9000/' }).upstreams.spotifyApi).toBe(
       'http://127.0.0.1:9000',

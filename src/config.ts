@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { Cron } from 'croner';
@@ -8,6 +9,12 @@ import { languageName } from './domain/music.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Which proxies may set `X-Forwarded-For` (Fastify's `trustProxy`): `false` trusts none (the peer address is the
+ * client), a number trusts that many hops, a list trusts those addresses and CIDR ranges, `true` trusts any.
+ */
+export type TrustProxy = boolean | number | readonly string[];
 
 export interface Config {
   readonly port: number;
@@ -26,6 +33,12 @@ export interface Config {
   readonly adminToken: string | undefined;
   readonly logLevel: LogLevel;
   readonly dataDir: string;
+  /** Proxies whose `X-Forwarded-For` names the client (rate limits and logs use it); none by default. */
+  readonly trustProxy: TrustProxy;
+  /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken: string | undefined;
+  /** Guest tokens one client may obtain per hour (`POST /api/auth/guest`). */
+  readonly guestTokensPerHour: number;
   readonly upstreams: {
     readonly jiosaavn: string;
     /** Trending: Spotify Web API and its token endpoint. */
@@ -54,6 +67,10 @@ export interface Config {
     /** How far back (in events) a reconnecting SSE client can be replayed before it gets `reset`. */
     readonly sseReplayLimit: number;
     readonly sseHeartbeatMs: number;
+    /** Open SSE streams this process accepts in total (more: 503). */
+    readonly sseMaxConnections: number;
+    /** Open SSE streams this process accepts from one client address (more: 429). */
+    readonly sseMaxPerIp: number;
   };
   /** Milliseconds to wait for in-flight work on SIGTERM/SIGINT before closing anyway. */
   readonly shutdownTimeoutMs: number;
@@ -228,6 +245,49 @@ function cron(fallback: string) {
   );
 }
 
+/** `loopback`, `linklocal` and `uniquelocal` name the ranges proxy-addr knows. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function proxyEntryProblem(entry: string): string | undefined {
+  if (PROXY_RANGES.includes(entry)) return undefined;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return `"${entry}" is not an IP address or CIDR range`;
+  if (prefix === undefined) return undefined;
+  const bits = family === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits
+    ? undefined
+    : `"${entry}" has a bad prefix length (0 to ${bits})`;
+}
+
+function trustProxy() {
+  const entries = (raw: string) =>
+    raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+  return variable<TrustProxy>(
+    (raw) => {
+      const lower = raw.toLowerCase();
+      if (lower === 'true' || lower === 'false' || /^\d+$/.test(raw)) return undefined;
+      const list = entries(raw);
+      if (list.length === 0) return 'expected true, a number of hops, or IP addresses and CIDR ranges';
+      for (const entry of list) {
+        const problem = proxyEntryProblem(entry);
+        if (problem) return `${problem}; expected true, a number of hops, or IP addresses and CIDR ranges`;
+      }
+      return undefined;
+    },
+    (raw) => {
+      const lower = raw.toLowerCase();
+      if (lower === 'true') return true;
+      if (lower === 'false') return false;
+      if (/^\d+$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+      return entries(raw);
+    },
+  );
+}
+
 /** Every environment variable Backbeat reads, its check, decoding and default. `.env.example` documents each one. */
 export const EnvSchema = Type.Object({
   PORT: integer(5006, 0, 65535),
@@ -239,6 +299,9 @@ export const EnvSchema = Type.Object({
     { default: './data' },
   ),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
+  TRUST_PROXY: Type.Optional(trustProxy()),
+  GUEST_TOKENS_PER_HOUR: integer(20, 1, 1_000_000),
+  METRICS_TOKEN: Type.Optional(secret(16)),
   DATABASE_URL: Type.Optional(url(['postgres:', 'postgresql:'])),
   REDIS_URL: Type.Optional(url(['redis:', 'rediss:'])),
   REDIS_PREFIX: text('backbeat'),
@@ -264,6 +327,8 @@ export const EnvSchema = Type.Object({
   RECENT_WINDOW_DAYS: integer(30, 1, 3650),
   SSE_REPLAY_LIMIT: integer(1000, 1, 1_000_000),
   SSE_HEARTBEAT_MS: integer(15_000, 100, 15_000),
+  SSE_MAX_CONNECTIONS: integer(10_000, 1, 1_000_000),
+  SSE_MAX_PER_IP: integer(20, 1, 1_000_000),
 });
 
 export type EnvVariable = keyof typeof EnvSchema.properties;
@@ -341,6 +406,9 @@ export function parseConfig(env: Env): Config {
     adminToken: v.ADMIN_TOKEN,
     logLevel: v.LOG_LEVEL,
     dataDir: v.DATA_DIR,
+    trustProxy: v.TRUST_PROXY ?? false,
+    metricsToken: v.METRICS_TOKEN,
+    guestTokensPerHour: v.GUEST_TOKENS_PER_HOUR,
     upstreams: {
       jiosaavn: v.JIOSAAVN_BASE_URL,
       spotifyApi: v.SPOTIFY_API_URL,
@@ -362,6 +430,8 @@ export function parseConfig(env: Env): Config {
       recentWindowDays: v.RECENT_WINDOW_DAYS,
       sseReplayLimit: v.SSE_REPLAY_LIMIT,
       sseHeartbeatMs: v.SSE_HEARTBEAT_MS,
+      sseMaxConnections: v.SSE_MAX_CONNECTIONS,
+      sseMaxPerIp: v.SSE_MAX_PER_IP,
     },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
   };
