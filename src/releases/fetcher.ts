@@ -90,7 +90,10 @@ export interface FetcherOptions {
   /** Builds the pushed/persisted release JSON of a song. */
   present: Presenter;
   clock?: () => Date;
-  /** How often a running run refreshes its lease, and after how long without one it counts as dead. */
+  /**
+   * How often a running run renews its lease (default 2 s), and after how long without a renewal it counts as dead
+   * and is taken over by the next trigger (default 10 s).
+   */
   heartbeatMs?: number;
   staleAfterMs?: number;
   onRunFinished?: (run: RunSummary) => void;
@@ -102,9 +105,17 @@ export interface TriggerResult {
   run: RunSummary;
   /** False when a run was already in flight (in this or another process): `run` is that one. */
   started: boolean;
-  /** Settles with the final summary of `run` (polls the database when the run belongs to another process). */
+  /**
+   * Settles with the final summary of `run`. When `run` belongs to another process the database is polled, and if
+   * that process stops renewing its lease the run is taken over: `done` then settles with the run that replaced it.
+   */
   done: Promise<RunSummary>;
 }
+
+type Trigger = 'schedule' | 'manual' | 'cli';
+
+/** How often a process waiting on another process's run polls it. */
+const WAIT_POLL_MS = 250;
 
 /**
  * The fetcher job: one run walks every source × language × page under the token bucket, writes each page in one
@@ -118,11 +129,20 @@ export class ReleaseFetcher {
   readonly #inFlight = new Map<string, Promise<RunSummary>>();
 
   constructor(options: FetcherOptions) {
-    this.#o = { clock: () => new Date(), heartbeatMs: 5_000, staleAfterMs: 30_000, ...options };
+    this.#o = { clock: () => new Date(), heartbeatMs: 2_000, staleAfterMs: 10_000, ...options };
   }
 
-  /** Starts a run unless one is in flight; see {@link TriggerResult}. */
-  async trigger(trigger: 'schedule' | 'manual' | 'cli'): Promise<TriggerResult> {
+  /**
+   * Starts a run unless one is in flight; see {@link TriggerResult}. A run of this process is joined without asking
+   * the database (it is alive, whatever its last heartbeat says); a run of another process is taken over when its
+   * heartbeat is older than the lease (`staleAfterMs`).
+   */
+  async trigger(trigger: Trigger): Promise<TriggerResult> {
+    const [localId, localDone] = [...this.#inFlight][0] ?? [];
+    if (localId !== undefined && localDone) {
+      const current = await this.#o.repository.getRun(localId);
+      if (current?.status === 'running') return { run: summarize(current), started: false, done: localDone };
+    }
     const { run, started } = await this.#o.repository.startRun(
       randomUUID(),
       trigger,
@@ -131,7 +151,7 @@ export class ReleaseFetcher {
     );
     if (!started) {
       const local = this.#inFlight.get(run.id);
-      return { run: summarize(run), started: false, done: local ?? this.waitFor(run.id) };
+      return { run: summarize(run), started: false, done: local ?? this.waitFor(run.id, { takeOver: trigger }) };
     }
     const done = this.#execute(run).finally(() => this.#inFlight.delete(run.id));
     this.#inFlight.set(run.id, done);
@@ -149,16 +169,26 @@ export class ReleaseFetcher {
     return run ? summarize(run) : undefined;
   }
 
-  /** Resolves when the run is no longer `running` (or after `timeoutMs`, with its current state). */
-  async waitFor(runId: string, timeoutMs = 10 * 60_000): Promise<RunSummary> {
+  /**
+   * Resolves when the run is no longer `running` (or after `timeoutMs`, with its current state). Never waits on a
+   * dead run: once its heartbeat is older than the lease, the run is marked `abandoned` and, with `takeOver`, a new
+   * run is triggered (or joined) and followed instead; without it, the abandoned state is returned.
+   */
+  async waitFor(runId: string, options: { timeoutMs?: number; takeOver?: Trigger } = {}): Promise<RunSummary> {
     const local = this.#inFlight.get(runId);
     if (local) return local;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
     for (;;) {
-      const run = await this.#o.repository.getRun(runId);
-      if (!run) throw new Error(`unknown run ${runId}`);
-      if (run.status !== 'running' || Date.now() >= deadline) return summarize(run);
-      await new Promise((r) => setTimeout(r, 250));
+      const lease = await this.#o.repository.runLease(runId, this.#o.staleAfterMs);
+      if (!lease) throw new Error(`unknown run ${runId}`);
+      if (lease.stale) {
+        const abandoned = await this.#o.repository.abandonStale(this.#o.staleAfterMs);
+        this.#o.logger.warn({ event: 'fetch_run_abandoned', runId, owner: lease.run.owner, by: 'waiter', abandoned });
+        if (options.takeOver) return (await this.trigger(options.takeOver)).done;
+        continue; // read it again: `abandoned` now (or finished, if it renewed its lease meanwhile)
+      }
+      if (lease.run.status !== 'running' || Date.now() >= deadline) return summarize(lease.run);
+      await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
     }
   }
 
@@ -202,18 +232,29 @@ export class ReleaseFetcher {
     const { logger, repository } = this.#o;
     const totals = { fetched: 0, newSongs: 0, newAlbums: 0, updated: 0, rateLimited: false, errors: [] as RunError[] };
     let pagesOk = 0;
+    const lease = { lost: false };
     const heartbeat = setInterval(() => {
-      repository.heartbeat(run.id).catch((err: unknown) => {
-        logger.warn({ event: 'run_heartbeat_failed', runId: run.id, err: (err as Error).message });
-      });
+      repository.heartbeat(run.id).then(
+        (held) => {
+          if (held || lease.lost) return;
+          // Another process saw no renewal within the lease and took the run over: stop before the next page.
+          lease.lost = true;
+          logger.warn({ event: 'fetch_run_lease_lost', runId: run.id });
+        },
+        (err: unknown) => {
+          logger.warn({ event: 'run_heartbeat_failed', runId: run.id, err: (err as Error).message });
+        },
+      );
     }, this.#o.heartbeatMs);
     heartbeat.unref();
     logger.info({ event: 'fetch_run_started', runId: run.id, trigger: run.trigger });
     try {
       await this.publishOutbox();
       for (const source of this.#o.sources) {
-        const outcome = await this.#runSource(source, run.id, totals);
+        if (lease.lost) break;
+        const outcome = await this.#runSource(source, run.id, totals, lease);
         pagesOk += outcome.pagesOk;
+        if (lease.lost) break; // the process that took the run over records the source's state
         const at = this.#o.clock();
         if (outcome.error) {
           await repository.recordSource(source.name, {
@@ -235,11 +276,19 @@ export class ReleaseFetcher {
     const problems = totals.errors.length > 0 || totals.rateLimited;
     const status: RunRow['status'] = !problems ? 'succeeded' : pagesOk > 0 ? 'partial' : 'failed';
     const finished = await repository.finishRun(run.id, { status, ...totals });
+    if (!finished) lease.lost = true;
     await repository.analyze().catch((err: unknown) => {
       logger.warn({ event: 'analyze_failed', err: (err as Error).message });
     });
     await this.#o.onDataChanged?.();
-    const summary = summarize(finished ?? { ...run, status, ...totals, finishedAt: this.#o.clock() });
+    const summary = summarize(
+      finished ?? {
+        ...run,
+        ...totals,
+        status: lease.lost ? 'abandoned' : status,
+        finishedAt: this.#o.clock(),
+      },
+    );
     logger.info({ event: 'fetch_run_finished', ...summary });
     this.#o.onRunFinished?.(summary);
     return summary;
@@ -257,12 +306,14 @@ export class ReleaseFetcher {
       rateLimited: boolean;
       errors: RunError[];
     },
+    lease: { readonly lost: boolean },
   ): Promise<{ pagesOk: number; error?: string }> {
     const { logger } = this.#o;
     let pagesOk = 0;
     let lastError: string | undefined;
     for (const language of this.#o.languages) {
       for (let page = 1; page <= this.#o.pages; page++) {
+        if (lease.lost) return { pagesOk };
         logger.info({ event: 'fetch_attempt', source: source.name, language, page });
         let result: MapResult & { lastPage: boolean };
         try {

@@ -463,8 +463,10 @@ export class ReleasesRepository {
   }
 
   /**
-   * Claims the single running slot. Runs whose heartbeat is older than `staleAfterMs` (their process died) are marked
-   * `abandoned` first. Returns the new run, or the run already in flight when another process holds the slot.
+   * Claims the single running slot. The lease is on the heartbeat, not on the start time: a `running` run whose
+   * `heartbeat_at` is older than `staleAfterMs` (its process died or hung) is marked `abandoned` first, so a trigger
+   * after the lease of a dead run starts a new run at once. Returns the new run, or the live run already in flight
+   * when another process holds the slot. Ages are measured on the database's clock, so skewed hosts agree.
    */
   async startRun(
     id: string,
@@ -472,19 +474,38 @@ export class ReleasesRepository {
     owner: string,
     staleAfterMs: number,
   ): Promise<{ run: RunRow; started: boolean }> {
-    await this.#db.execute(
+    for (let attempt = 0; ; attempt++) {
+      await this.abandonStale(staleAfterMs);
+      const inserted = await this.#rows<RawRun>(
+        sql`INSERT INTO fetch_runs (id, status, trigger, owner) VALUES (${id}, 'running', ${trigger}, ${owner})
+            ON CONFLICT DO NOTHING RETURNING *`,
+      );
+      if (inserted[0]) return { run: toRun(inserted[0]), started: true };
+      const running = await this.#rows<RawRun>(sql`SELECT * FROM fetch_runs WHERE status = 'running' LIMIT 1`);
+      if (running[0]) return { run: toRun(running[0]), started: false };
+      // The running run finished between our insert and our read: try again.
+      if (attempt >= 10) throw new Error('could not claim the fetch run slot');
+    }
+  }
+
+  /** Marks `abandoned` every `running` run whose heartbeat is older than `staleAfterMs`; returns their ids. */
+  async abandonStale(staleAfterMs: number): Promise<string[]> {
+    const rows = await this.#rows<{ id: string }>(
       sql`UPDATE fetch_runs SET status = 'abandoned', finished_at = now()
-          WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => ${staleAfterMs / 1000})`,
+          WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => ${staleAfterMs / 1000})
+          RETURNING id`,
     );
-    const inserted = await this.#rows<RawRun>(
-      sql`INSERT INTO fetch_runs (id, status, trigger, owner) VALUES (${id}, 'running', ${trigger}, ${owner})
-          ON CONFLICT DO NOTHING RETURNING *`,
+    return rows.map((r) => r.id);
+  }
+
+  /** A run and whether its lease expired (still `running`, heartbeat older than `staleAfterMs`), or undefined. */
+  async runLease(id: string, staleAfterMs: number): Promise<{ run: RunRow; stale: boolean } | undefined> {
+    const rows = await this.#rows<RawRun & { stale: boolean }>(
+      sql`SELECT *, (status = 'running' AND heartbeat_at < now() - make_interval(secs => ${staleAfterMs / 1000}))
+            AS stale
+          FROM fetch_runs WHERE id = ${id}`,
     );
-    if (inserted[0]) return { run: toRun(inserted[0]), started: true };
-    const running = await this.#rows<RawRun>(sql`SELECT * FROM fetch_runs WHERE status = 'running' LIMIT 1`);
-    if (running[0]) return { run: toRun(running[0]), started: false };
-    // The running run finished between our insert and our read: try once more.
-    return this.startRun(id, trigger, owner, staleAfterMs);
+    return rows[0] ? { run: toRun(rows[0]), stale: rows[0].stale === true } : undefined;
   }
 
   /** Refreshes the planner's statistics of `songs` (PGlite never does it by itself); cheap, run after each fetch. */
@@ -492,10 +513,15 @@ export class ReleasesRepository {
     await this.#db.execute(sql`ANALYZE songs`);
   }
 
-  async heartbeat(id: string): Promise<void> {
-    await this.#db.execute(sql`UPDATE fetch_runs SET heartbeat_at = now() WHERE id = ${id} AND status = 'running'`);
+  /** Renews a run's lease; false when the run is no longer `running` (another process took it over). */
+  async heartbeat(id: string): Promise<boolean> {
+    const rows = await this.#rows<{ id: string }>(
+      sql`UPDATE fetch_runs SET heartbeat_at = now() WHERE id = ${id} AND status = 'running' RETURNING id`,
+    );
+    return rows.length > 0;
   }
 
+  /** Ends a `running` run; undefined when it is not running any more (it was taken over as abandoned). */
   async finishRun(
     id: string,
     summary: Pick<RunRow, 'status' | 'fetched' | 'newSongs' | 'newAlbums' | 'updated' | 'rateLimited' | 'errors'>,
@@ -504,7 +530,7 @@ export class ReleasesRepository {
       sql`UPDATE fetch_runs SET status = ${summary.status}, finished_at = now(), fetched = ${summary.fetched},
             new_songs = ${summary.newSongs}, new_albums = ${summary.newAlbums}, updated = ${summary.updated},
             rate_limited = ${summary.rateLimited}, errors = ${JSON.stringify(summary.errors)}::jsonb
-          WHERE id = ${id} RETURNING *`,
+          WHERE id = ${id} AND status = 'running' RETURNING *`,
     );
     return rows[0] ? toRun(rows[0]) : undefined;
   }
