@@ -74,6 +74,8 @@ export interface Config {
   };
   /** Milliseconds to wait for in-flight work on SIGTERM/SIGINT before closing anyway. */
   readonly shutdownTimeoutMs: number;
+  /** Milliseconds a client has to send a request's head and body (then 408). */
+  readonly requestTimeoutMs: number;
 }
 
 /** One bad variable. */
@@ -299,6 +301,7 @@ export const EnvSchema = Type.Object({
     { default: './data' },
   ),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
+  REQUEST_TIMEOUT_MS: integer(30_000, 100, 600_000),
   TRUST_PROXY: Type.Optional(trustProxy()),
   GUEST_TOKENS_PER_HOUR: integer(20, 1, 1_000_000),
   METRICS_TOKEN: Type.Optional(secret(16)),
@@ -434,6 +437,7 @@ export function parseConfig(env: Env): Config {
       sseMaxPerIp: v.SSE_MAX_PER_IP,
     },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
   };
   return Object.freeze(config);
 }

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, type ErrorCode } from '../errors.ts';
 import { isClientRoute } from './web.ts';
 
@@ -10,6 +12,7 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'BACKBEAT_ERR_UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BACKBEAT_ERR_VALIDATION',
   FST_ERR_VALIDATION: 'BACKBEAT_ERR_VALIDATION',
+  FST_ERR_BAD_URL: 'BACKBEAT_ERR_VALIDATION',
 };
 
 interface ValidationIssue {
@@ -71,7 +74,10 @@ export function registerErrorHandling(app: FastifyInstance, options: { webApp?: 
       status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
       code = codeForStatus(status);
     }
-    if (status >= 500) {
+    if (error instanceof AppError && code === 'BACKBEAT_ERR_UNAVAILABLE') {
+      // A deliberate refusal (shutting down, at capacity): its message was written for the client.
+      request.log.warn({ event: 'request_refused', status, reason: message }, 'request refused');
+    } else if (status >= 500) {
       request.log.error({ err: error, event: 'request_failed' }, 'request failed');
       message = ERRORS[code].message;
     }
@@ -93,4 +99,57 @@ export function registerErrorHandling(app: FastifyInstance, options: { webApp?: 
       },
     });
   });
+}
+
+/** The answer to a request the HTTP parser refused, by Node's error code; anything else is a 400. */
+function parserError(code: string | undefined): { code: ErrorCode; message: string } {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return { code: 'BACKBEAT_ERR_TIMEOUT', message: 'The request was not received in time' };
+  }
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return { code: 'BACKBEAT_ERR_HEADERS_TOO_LARGE', message: 'The request line and headers are too large' };
+  }
+  return { code: 'BACKBEAT_ERR_VALIDATION', message: 'The request is not valid HTTP' };
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request the HTTP parser refused (timeout, oversized head, malformed request)
+ * never reaches a route, so the answer is written on the socket here, as the usual JSON error, and the connection
+ * closed.
+ */
+export function clientErrorHandler(
+  this: { log: Pick<FastifyInstance['log'], 'debug'> },
+  error: Error & { code?: string },
+  socket: Socket,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { code, message } = parserError(error.code);
+  const status = ERRORS[code].status;
+  this.log.debug({ event: 'client_error', err: error, status }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify({ error: { code, message } });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors raised before routing (a URL whose percent-encoding does not decode), which the
+ * error handler never sees, answered in the same shape.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    void reply
+      .status(400)
+      .send({ error: { code: 'BACKBEAT_ERR_VALIDATION', message: 'The URL is not validly percent-encoded' } });
+    return;
+  }
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+  const code = codeForStatus(status);
+  if (status >= 500) request.log.error({ err: error, event: 'request_failed' }, 'request failed');
+  void reply.status(status).send({ error: { code, message: status >= 500 ? ERRORS[code].message : error.message } });
 }

@@ -200,6 +200,13 @@ export interface SseHubOptions {
   logger?: Logger;
   /** Clock for connection ages in logs. Default `Date.now`. */
   now?: () => number;
+  /** Open connections the hub accepts in total; `open()` refuses more with 503. Default 10,000. */
+  maxConnections?: number;
+  /**
+   * Open connections the hub accepts from one client address (`request.ip`, so behind a proxy only with
+   * TRUST_PROXY); `open()` refuses more with 429. Default 20.
+   */
+  maxPerClient?: number;
   /**
    * `socket` (default): write status line, headers and chunk framing ourselves to the hijacked socket.
    * `response`: write through Node's `ServerResponse` (`reply.raw`), which adds the chunk framing; about 1.5x the
@@ -219,6 +226,8 @@ export interface SseHubStats {
   pending: number;
   /** Connections destroyed because they could not keep up. */
   dropped: number;
+  /** Streams refused because the hub was full (503) or their client held its maximum (429). */
+  refused: { total: number; perClient: number };
   /** Calls to `broadcast()`. */
   broadcasts: number;
   /** Heartbeat rounds. */
@@ -231,6 +240,10 @@ export interface SseHubStats {
 export const MAX_HEARTBEAT_MS = 15_000;
 const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024;
 const DEFAULT_CLOSE_GRACE_MS = 2_000;
+const DEFAULT_MAX_CONNECTIONS = 10_000;
+const DEFAULT_MAX_PER_CLIENT = 20;
+/** `Retry-After` of a refused stream: streams end when their clients leave, so soon is as good a guess as any. */
+const REFUSED_RETRY_AFTER_SECONDS = 10;
 
 const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
@@ -464,6 +477,8 @@ interface HubLink {
 class Connection implements SseConnection {
   readonly id: number;
   readonly openedAt: number;
+  /** The client address it counts against (`request.ip`). */
+  readonly client: string;
   readonly closed: Promise<SseCloseReason>;
   readonly #sink: Sink;
   readonly #topics: ReadonlySet<string> | undefined;
@@ -475,9 +490,17 @@ class Connection implements SseConnection {
   #droppedWithBytes = 0;
   #resolveClosed!: (reason: SseCloseReason) => void;
 
-  constructor(id: number, openedAt: number, sink: Sink, topics: ReadonlySet<string> | undefined, link: HubLink) {
+  constructor(
+    id: number,
+    openedAt: number,
+    client: string,
+    sink: Sink,
+    topics: ReadonlySet<string> | undefined,
+    link: HubLink,
+  ) {
     this.id = id;
     this.openedAt = openedAt;
+    this.client = client;
     this.#sink = sink;
     this.#topics = topics;
     this.#link = link;
@@ -631,6 +654,10 @@ class Connection implements SseConnection {
  */
 export class SseHub {
   readonly #connections = new Set<Connection>();
+  /** Open connections per client address. */
+  readonly #perClient = new Map<string, number>();
+  readonly #maxConnections: number;
+  readonly #maxPerClient: number;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #retryFrame: Payload;
   readonly #transport: SseTransport;
@@ -645,6 +672,7 @@ export class SseHub {
   #heartbeats = 0;
   #bytesWritten = 0;
   #closing: Promise<void> | undefined;
+  #refused: { total: number; perClient: number };
 
   constructor(options: SseHubOptions) {
     const { heartbeatMs, retryMs } = options;
@@ -656,6 +684,12 @@ export class SseHub {
     if (!Number.isSafeInteger(retryMs) || retryMs < 0)
       throw new RangeError(`retryMs must be an integer ≥ 0: ${retryMs}`);
     this.#retryFrame = new Payload(Buffer.from(`retry: ${retryMs}\n\n`, 'latin1'));
+    this.#maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.#maxPerClient = options.maxPerClient ?? DEFAULT_MAX_PER_CLIENT;
+    if (!(this.#maxConnections >= 1) || !(this.#maxPerClient >= 1)) {
+      throw new RangeError('maxConnections and maxPerClient must be at least 1');
+    }
+    this.#refused = { total: 0, perClient: 0 };
     this.#transport = options.transport ?? 'socket';
     this.#closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     this.#logger = options.logger;
@@ -680,14 +714,20 @@ export class SseHub {
    * Takes over the reply (`reply.hijack()`), writes `200`, the SSE headers (plus headers already set on the reply,
    * e.g. CORS) and `retry:`, and registers the connection as pending: broadcasts are buffered until `goLive()`.
    * A HEAD request gets the headers only. After `close()` the stream is ended right after `retry:` so the client
-   * reconnects elsewhere. Throws (before touching the socket) if the reply was already sent or hijacked.
+   * reconnects elsewhere. Throws (before touching the socket) if the reply was already sent or hijacked, and an
+   * {@link AppError} answered as JSON when the hub is full: `BACKBEAT_ERR_RATE_LIMITED` (429) when this client
+   * address already holds `maxPerClient` streams, `BACKBEAT_ERR_UNAVAILABLE` (503) when the hub holds
+   * `maxConnections`; both with `Retry-After`.
    */
   open(request: FastifyRequest, reply: FastifyReply, options: SseOpenOptions = {}): SseConnection {
     if (reply.sent) throw new Error('SseHub.open(): the reply was already sent or hijacked');
+    const client = request.ip;
+    if (request.method !== 'HEAD') this.#admit(client, reply);
     const sink = this.#transport === 'socket' ? new SocketSink(request, reply) : new ResponseSink(request, reply);
     const connection = new Connection(
       this.#nextId++,
       this.#now(),
+      client,
       sink,
       options.topics === undefined ? undefined : new Set(options.topics),
       this.#link,
@@ -702,6 +742,7 @@ export class SseHub {
       return connection;
     }
     this.#connections.add(connection);
+    this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
     sink.start(this.#retryFrame);
     this.#bytesWritten += this.#retryFrame.bytes.length;
     if (this.#closing !== undefined) void connection.end();
@@ -754,6 +795,7 @@ export class SseHub {
       connections: this.#connections.size,
       pending,
       dropped: this.#dropped,
+      refused: { ...this.#refused },
       broadcasts: this.#broadcasts,
       heartbeats: this.#heartbeats,
       bytesWritten: this.#bytesWritten,
@@ -792,8 +834,35 @@ export class SseHub {
     for (const connection of this.#connections) connection.ping();
   }
 
+  /** Refuses a new stream when the hub or this client is at its limit (see {@link open}). */
+  #admit(client: string, reply: FastifyReply): void {
+    const fromClient = this.#perClient.get(client) ?? 0;
+    if (fromClient < this.#maxPerClient && this.#connections.size < this.#maxConnections) return;
+    void reply.header('retry-after', String(REFUSED_RETRY_AFTER_SECONDS));
+    if (fromClient >= this.#maxPerClient) {
+      this.#refused.perClient++;
+      this.#logger?.debug({ event: 'sse.refused', reason: 'per_client', client }, 'SSE client refused');
+      throw new AppError(
+        'BACKBEAT_ERR_RATE_LIMITED',
+        `Too many open event streams from this client (at most ${this.#maxPerClient})`,
+      );
+    }
+    this.#refused.total++;
+    this.#logger?.warn(
+      { event: 'sse.refused', reason: 'full', connections: this.#connections.size },
+      'SSE client refused: the server holds its maximum of streams',
+    );
+    throw new AppError(
+      'BACKBEAT_ERR_UNAVAILABLE',
+      `This server holds its maximum of ${this.#maxConnections} event streams; retry later`,
+    );
+  }
+
   #left(connection: Connection, reason: SseCloseReason): void {
     if (!this.#connections.delete(connection)) return;
+    const count = (this.#perClient.get(connection.client) ?? 1) - 1;
+    if (count > 0) this.#perClient.set(connection.client, count);
+    else this.#perClient.delete(connection.client);
     const durationMs = this.#now() - connection.openedAt;
     if (reason === 'slow') {
       this.#dropped++;

@@ -105,7 +105,13 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     },
   });
 
-  const hub = new SseHub({ heartbeatMs: config.releases.sseHeartbeatMs, retryMs: 3000, logger: log });
+  const hub = new SseHub({
+    heartbeatMs: config.releases.sseHeartbeatMs,
+    retryMs: 3000,
+    maxConnections: config.releases.sseMaxConnections,
+    maxPerClient: config.releases.sseMaxPerIp,
+    logger: log,
+  });
   const stream = new ReleaseStream({ hub, repository, replayLimit: config.releases.sseReplayLimit, logger: log });
   metrics.gauge('backbeat_sse_connections', 'Open SSE connections', [], (g) => g.set(hub.size));
   metrics.gauge('backbeat_sse_dropped_total', 'SSE connections dropped for not keeping up', [], (g) =>
@@ -121,7 +127,9 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
         status: source?.status === 'degraded' ? 'degraded' : 'ok',
         state: source?.status ?? 'unknown',
         lastSuccessAt: source?.lastSuccessAt ?? null,
+        // The public form only (a code and a catalog message): the stored detail is for the log and operators.
         lastError: source?.lastError ?? null,
+        ...(source?.lastErrorCode ? { lastErrorCode: source.lastErrorCode } : {}),
       };
     },
   });
