@@ -16,6 +16,7 @@ import type { Queue } from './ports/queue.ts';
 import type { RateLimiter } from './ports/rate-limiter.ts';
 import { RedisBus } from './ports/redis/bus.ts';
 import { RedisCache } from './ports/redis/cache.ts';
+import { closeRedis, createRedis, whenReady, type Redis } from './ports/redis/connection.ts';
 import { BullMqQueue } from './ports/redis/queue.ts';
 import { SqlRateLimiter } from './ports/sql-rate-limiter.ts';
 import { createAdminModule, type AdminModule } from './admin/module.ts';
@@ -93,6 +94,17 @@ export async function createContainer(config: Config, options: ContainerOptions)
       : new MemoryQueue({ logger: logger.child({ component: 'queue' }) });
     closers.push(() => queue.close());
     const rateLimiter = new SqlRateLimiter({ db: database.db });
+    // Request rate limits (telemetry, guest tokens, likes) count in Redis so every process shares one budget.
+    let rateLimitRedis: Redis | undefined;
+    if (redis && servesHttp(options.role)) {
+      const connection = createRedis(redis.url, {
+        role: 'command',
+        name: `${redis.prefix}:rate-limit`,
+        logger: adapterLogger,
+      });
+      rateLimitRedis = connection;
+      closers.push(() => closeRedis(connection));
+    }
 
     const metrics = new Metrics();
     const health = new HealthRegistry();
@@ -146,8 +158,11 @@ export async function createContainer(config: Config, options: ContainerOptions)
       releases,
       admin,
       jobs,
-      buildApp: async (appOptions = {}) =>
-        buildApp({
+      buildApp: async (appOptions = {}) => {
+        // A process starting with Redis reachable counts from its first request; one started during an outage
+        // serves without limits until Redis is back.
+        if (rateLimitRedis) await whenReady(rateLimitRedis).catch(() => undefined);
+        return buildApp({
           config,
           logger,
           metrics,
@@ -155,8 +170,10 @@ export async function createContainer(config: Config, options: ContainerOptions)
           adminToken: adminToken.value,
           guestAuth,
           modules: [...jobs, admin],
+          ...(rateLimitRedis ? { rateLimitRedis } : {}),
           ...(appOptions.closeContainer ? { onClose: () => container.close() } : {}),
-        }),
+        });
+      },
       start: async () => {
         if (servesHttp(options.role)) {
           for (const job of jobs) await job.start();

@@ -55,7 +55,8 @@ export default defineConfig({
   build: {
     outDir,
     emptyOutDir: true,
-    sourcemap: true,
+    // Maps are written for local debugging but not referenced from the bundles, and the server never serves them.
+    sourcemap: 'hidden',
   },
   server: {
     proxy: {

@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
@@ -12,12 +11,13 @@ const ServiceName = Type.Object({
 });
 const adminOnly = { tags: ['admin'], security: [{ adminToken: [] }] };
 
-/** The admin HTTP API: token buckets and client telemetry. Routes validate and delegate to {@link AdminService}. */
+/**
+ * The admin HTTP API: token buckets and client telemetry. Routes validate and delegate to {@link AdminService}.
+ * Telemetry is rate limited by the app's limiter (`config.rateLimit`), shared across processes in scaled mode.
+ */
 export function adminRoutes(service: AdminService): FastifyPluginAsync<ModuleContext> {
   return async (fastify, { requireAdmin }) => {
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-    await app.register(rateLimit, { global: false });
-
     app.get(
       '/api/admin/rate-limits',
       {

@@ -48,6 +48,7 @@ export async function registerOpenApi(app: FastifyInstance, info: { version: str
         securitySchemes: {
           adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (printed once at first start)' },
           guestToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'From POST /api/auth/guest' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (only when it is set)' },
         },
         schemas: { ErrorBody: ErrorBody as unknown as Record<string, unknown> },
       },

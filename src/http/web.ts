@@ -3,9 +3,9 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 /**
- * Serves the built web app (`web/dist`): hashed assets cached for an hour, `index.html` never cached (it names the
- * assets of the current build), and `index.html` for any other GET outside `/api` so client-side routes such as
- * `/admin` load on refresh and from links. Without a build, `/` explains how to make one.
+ * Serves the built web app (`web/dist`), never its source maps: hashed assets cached for an hour, `index.html`
+ * never cached (it names the assets of the current build), and `index.html` for any other GET outside `/api` so
+ * client-side routes such as `/admin` load on refresh and from links. Without a build, `/` explains how to make one.
  */
 export async function registerWebApp(app: FastifyInstance, root: string): Promise<void> {
   if (!existsSync(root)) {
@@ -16,7 +16,15 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
     );
     return;
   }
-  await app.register(fastifyStatic, { root, prefix: '/', wildcard: true, maxAge: '1h', index: 'index.html' });
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    wildcard: true,
+    maxAge: '1h',
+    index: 'index.html',
+    // Source maps (a build may keep them for error reports) are not published: they answer 404.
+    allowedPath: (pathName) => !pathName.endsWith('.map'),
+  });
   // index.html names the current build's assets and the service worker decides what is cached: both are revalidated
   // on every load, so a new build is picked up at once.
   app.addHook('onSend', async (request, reply) => {
