@@ -1,0 +1,161 @@
+/**
+ * What the fuzz suite asserts about every answer (no 5xx, errors in the documented shape, 2xx bodies valid against
+ * the document), the database snapshot that proves a rejected request wrote nothing, and the counters it prints.
+ */
+import { sql } from 'drizzle-orm';
+import type { DatabaseHandle } from '../../src/infra/db.ts';
+import { queryRows } from '../../src/infra/db.ts';
+import type { FuzzRequest } from './fuzz-arbitraries.ts';
+import { responseSchema, type FuzzOperation, type OpenApiDocument, type SchemaValidators } from './fuzz-openapi.ts';
+
+export interface FuzzAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+const ERROR_KEYS = new Set(['code', 'message', 'details']);
+
+/** Problems with one answer, empty when it keeps every promise. */
+export function checkAnswer(
+  doc: OpenApiDocument,
+  validators: SchemaValidators,
+  op: FuzzOperation | undefined,
+  answer: FuzzAnswer,
+): string[] {
+  const problems: string[] = [];
+  if (answer.status >= 500) problems.push(`status ${answer.status}`);
+  if (answer.status >= 400) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(answer.body);
+    } catch {
+      problems.push(`error body is not JSON (${answer.contentType || 'no content type'})`);
+      return problems;
+    }
+    problems.push(...errorShapeProblems(parsed));
+  } else if (answer.status >= 200 && answer.status < 300 && op) {
+    if (!op.statuses.includes(String(answer.status))) problems.push(`status ${answer.status} is not documented`);
+    const schema = responseSchema(doc, op, answer.status);
+    if (schema) {
+      try {
+        const error = validators.check(schema, JSON.parse(answer.body));
+        if (error) problems.push(`2xx body does not match the document: ${error.slice(0, 300)}`);
+      } catch {
+        problems.push('2xx body is not JSON');
+      }
+    }
+  }
+  return problems;
+}
+
+function errorShapeProblems(parsed: unknown): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(parsed) || Object.keys(parsed).length !== 1 || !isObject(parsed.error)) {
+    return ['error body is not exactly { error: {...} }'];
+  }
+  const error = parsed.error;
+  const problems: string[] = [];
+  if (typeof error.code !== 'string' || !/^BACKBEAT_ERR_[A-Z_]+$/.test(error.code)) problems.push('error.code');
+  if (typeof error.message !== 'string') problems.push('error.message');
+  if ('details' in error && !isObject(error.details)) problems.push('error.details is not an object');
+  const extra = Object.keys(error).filter((k) => !ERROR_KEYS.has(k));
+  if (extra.length) problems.push(`error has extra keys ${extra.join(',')}`);
+  return problems.map((p) => `error shape: ${p}`);
+}
+
+/** Row counts of every table a request may write, and the token buckets themselves. */
+export async function snapshot(db: DatabaseHandle): Promise<string> {
+  const [counts] = await queryRows<Record<string, unknown>>(
+    db.db,
+    sql`SELECT
+      (SELECT count(*) FROM songs) AS songs,
+      (SELECT count(*) FROM new_release_events) AS events,
+      (SELECT count(*) FROM song_likes) AS likes,
+      (SELECT count(*) FROM fetch_runs) AS runs,
+      (SELECT count(*) FROM rate_limit_tokens) AS buckets,
+      (SELECT count(*) FROM source_state) AS sources`,
+  );
+  const buckets = await queryRows<Record<string, unknown>>(
+    db.db,
+    sql`SELECT * FROM rate_limit_tokens ORDER BY service_name`,
+  );
+  return JSON.stringify({ counts, buckets }, (_key, value: unknown) =>
+    typeof value === 'bigint' ? value.toString() : value instanceof Date ? value.toISOString() : value,
+  );
+}
+
+/** Waits until no fetch run is in flight (a run started by an accepted request writes on its own time). */
+export async function settle(db: DatabaseHandle, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const rows = await queryRows<{ n: unknown }>(
+      db.db,
+      sql`SELECT count(*) AS n FROM fetch_runs WHERE status = 'running'`,
+    );
+    if (Number(rows[0]?.n ?? 0) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** One violation: the request as sent, and what the answer broke. */
+export interface Violation {
+  request: FuzzRequest;
+  status: number;
+  body: string;
+  problems: string[];
+  known: string | undefined;
+}
+
+/** Printable reproduction of a request (long values shortened, control characters escaped). */
+export function describeRequest(request: FuzzRequest, body?: { status: number; body: string }): string {
+  const short = (text: string): string => {
+    const escaped = JSON.stringify(text.length > 160 ? `${text.slice(0, 120)}…(${text.length} chars)` : text);
+    return escaped;
+  };
+  const headers = Object.entries(request.headers)
+    .map(([k, v]) => `${k}: ${short(v)}`)
+    .join(', ');
+  const parts = [`${request.method} ${short(request.url)}`];
+  if (headers) parts.push(`headers {${headers}}`);
+  if (request.payload !== undefined) parts.push(`body ${short(request.payload)}`);
+  if (body) parts.push(`→ ${body.status} ${short(body.body)}`);
+  return parts.join(' ');
+}
+
+/** Counters of one mode's run. */
+export class FuzzStats {
+  requests = 0;
+  readonly byClass = new Map<string, number>();
+  readonly byOp = new Map<string, number>();
+  fiveXx = 0;
+  unsendable = 0;
+  writeChecks = 0;
+  readonly violations: Violation[] = [];
+  readonly knownHits = new Map<string, { sent: number; failed: number }>();
+
+  record(request: FuzzRequest, status: number): void {
+    this.requests += 1;
+    const cls = `${Math.floor(status / 100)}xx`;
+    this.byClass.set(cls, (this.byClass.get(cls) ?? 0) + 1);
+    this.byOp.set(request.op, (this.byOp.get(request.op) ?? 0) + 1);
+    if (status >= 500) this.fiveXx += 1;
+  }
+
+  summary(mode: string, seed: number): string {
+    const classes = [...this.byClass.entries()]
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const lines = [
+      `fuzz (${mode}): ${this.requests} requests (seed ${seed}); ${classes}; 5xx total=${this.fiveXx}; ` +
+        `write checks=${this.writeChecks}; not sendable=${this.unsendable}; violations=${this.violations.filter((v) => !v.known).length}`,
+      ...[...this.byOp.entries()].map(([op, n]) => `  ${op}: ${n}`),
+    ];
+    for (const [id, hits] of this.knownHits) {
+      lines.push(`  KNOWN_DEFECT ${id}: ${hits.sent} requests matched, ${hits.failed} still failing`);
+    }
+    return lines.join('\n');
+  }
+}
