@@ -116,6 +116,23 @@ describe('buildApp', () => {
     await app.close();
   });
 
+  it('rate limits any module route that asks for it with config.rateLimit', async () => {
+    const limited: HttpModule = {
+      name: 'limited',
+      plugin: async (app) => {
+        app.post('/api/limited', { config: { rateLimit: { max: 2, timeWindow: 60_000 } } }, async () => ({ ok: 1 }));
+      },
+    };
+    const app = await appWith({ modules: [limited] });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await app.inject({ method: 'POST', url: '/api/limited' })).statusCode);
+    expect(statuses).toEqual([200, 200, 429]);
+    const refused = await app.inject({ method: 'POST', url: '/api/limited' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.json<{ error: { code: string } }>().error.code).toBe('BACKBEAT_ERR_RATE_LIMITED');
+    await app.close();
+  });
+
   it('serves Prometheus metrics', async () => {
     const app = await appWith();
     await app.inject({ url: '/api/health' });
