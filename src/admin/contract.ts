@@ -21,11 +21,31 @@ export type RateLimitBucket = Static<typeof RateLimitBucket>;
 export const RateLimitList = Type.Object({ items: Type.Array(RateLimitBucket) }, { title: 'RateLimitList' });
 export type RateLimitList = Static<typeof RateLimitList>;
 
+/**
+ * The ranges a bucket's settings may take, here and in the table's CHECK constraints (migration 0004): a refill rate
+ * is 0 (never refills) or between 0.001 and 1e8 tokens per interval, so the refill arithmetic stays finite.
+ */
+export const BUCKET_LIMITS = {
+  maxTokens: { min: 0, max: 100_000_000 },
+  refillRate: { minPositive: 0.001, max: 100_000_000 },
+  refillIntervalMs: { min: 1000, max: 366 * 86_400_000 },
+} as const;
+
 export const RateLimitUpdate = Type.Object(
   {
-    maxTokens: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
-    refillRate: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000_000 })),
-    refillIntervalMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 366 * 86_400_000 })),
+    maxTokens: Type.Optional(
+      Type.Integer({ minimum: BUCKET_LIMITS.maxTokens.min, maximum: BUCKET_LIMITS.maxTokens.max }),
+    ),
+    refillRate: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: BUCKET_LIMITS.refillRate.max,
+        description: 'Tokens added per refillIntervalMs: 0 (no refill) or 0.001 to 1e8',
+      }),
+    ),
+    refillIntervalMs: Type.Optional(
+      Type.Integer({ minimum: BUCKET_LIMITS.refillIntervalMs.min, maximum: BUCKET_LIMITS.refillIntervalMs.max }),
+    ),
   },
   { additionalProperties: false, minProperties: 1, title: 'RateLimitUpdate' },
 );

@@ -1,7 +1,7 @@
-import { notFound } from '../errors.ts';
+import { AppError, notFound } from '../errors.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { BucketState, RateLimiter } from '../ports/rate-limiter.ts';
-import type { RateLimitBucket, RateLimitUpdate, TelemetryEvent } from './contract.ts';
+import { BUCKET_LIMITS, type RateLimitBucket, type RateLimitUpdate, type TelemetryEvent } from './contract.ts';
 
 /** Pure: a bucket row as the admin API shows it. */
 export function presentBucket(state: BucketState): RateLimitBucket {
@@ -40,6 +40,13 @@ export class AdminService {
   }
 
   async updateBucket(service: string, settings: RateLimitUpdate): Promise<RateLimitBucket> {
+    const { refillRate } = settings;
+    if (refillRate !== undefined && refillRate > 0 && refillRate < BUCKET_LIMITS.refillRate.minPositive) {
+      throw new AppError(
+        'BACKBEAT_ERR_VALIDATION',
+        `body/refillRate must be 0 or >= ${BUCKET_LIMITS.refillRate.minPositive}`,
+      );
+    }
     const state = await this.#rateLimiter.update(service, settings);
     this.#logger.info({ event: 'rate_limit_updated', service, ...settings });
     return presentBucket(state);

@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
   date,
   doublePrecision,
   index,
@@ -21,17 +22,34 @@ import {
  * `UPDATE rate_limit_tokens SET max_tokens = 2000, refill_rate = 2000 WHERE service_name = 'jiosaavn'`.
  * `tokens` is fractional because refill is continuous. `paused_until` holds an upstream's Retry-After.
  */
-export const rateLimitTokens = pgTable('rate_limit_tokens', {
-  serviceName: text('service_name').primaryKey(),
-  maxTokens: integer('max_tokens').notNull().default(1000),
-  refillRate: doublePrecision('refill_rate').notNull().default(1000),
-  refillInterval: interval('refill_interval').notNull().default('1 day'),
-  tokens: doublePrecision('tokens').notNull().default(1000),
-  lastRefill: timestamp('last_refill', { withTimezone: true })
-    .notNull()
-    .default(sql`now()`),
-  pausedUntil: timestamp('paused_until', { withTimezone: true }),
-});
+export const rateLimitTokens = pgTable(
+  'rate_limit_tokens',
+  {
+    serviceName: text('service_name').primaryKey(),
+    maxTokens: integer('max_tokens').notNull().default(1000),
+    refillRate: doublePrecision('refill_rate').notNull().default(1000),
+    refillInterval: interval('refill_interval').notNull().default('1 day'),
+    tokens: doublePrecision('tokens').notNull().default(1000),
+    lastRefill: timestamp('last_refill', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+    pausedUntil: timestamp('paused_until', { withTimezone: true }),
+  },
+  // The ranges the admin API accepts (`BUCKET_LIMITS`), enforced here too because operators edit this table with
+  // SQL. `NaN` fails every one of them (it is above every number in PostgreSQL, so it fails the upper bounds).
+  (t) => [
+    check('rate_limit_tokens_max_tokens_range', sql`${t.maxTokens} BETWEEN 0 AND 100000000`),
+    check(
+      'rate_limit_tokens_refill_rate_range',
+      sql`${t.refillRate} = 0 OR (${t.refillRate} >= 0.001 AND ${t.refillRate} <= 100000000)`,
+    ),
+    check(
+      'rate_limit_tokens_refill_interval_range',
+      sql`${t.refillInterval} >= interval '1 second' AND ${t.refillInterval} <= interval '366 days'`,
+    ),
+    check('rate_limit_tokens_tokens_range', sql`${t.tokens} >= 0 AND ${t.tokens} <= 100000000`),
+  ],
+);
 
 /**
  * Secrets Backbeat generated for itself when the operator set none (ADMIN_TOKEN, JWT_SECRET) in scaled mode, so

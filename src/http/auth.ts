@@ -64,10 +64,17 @@ export class GuestAuth {
     return { token, userId, expiresAt: new Date(exp * 1000).toISOString() };
   }
 
-  /** The user id of a valid token, or undefined for a missing, expired, forged or malformed one. */
+  /**
+   * The user id of a valid token, or undefined for a missing, expired, forged or malformed one. A token must carry
+   * `exp` and `sub`: a token without an expiry (signed with a leaked secret, say) would be valid forever.
+   */
   async verify(token: string): Promise<string | undefined> {
     try {
-      const { payload } = await jwtVerify(token, this.#key, { issuer: 'backbeat', algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.#key, {
+        issuer: 'backbeat',
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'sub'],
+      });
       return typeof payload.sub === 'string' ? payload.sub : undefined;
     } catch {
       return undefined;

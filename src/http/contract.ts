@@ -49,3 +49,126 @@ export function errorResponses<const S extends readonly number[]>(...statuses: S
   for (const status of statuses) out[status as S[number]] = ErrorBody;
   return out;
 }
+
+/**
+ * Text that may reach SQL and logs: no NUL (PostgreSQL refuses it in `text`) and no other C0 control character or
+ * DEL. Every string parameter, query and body field that is free text uses it.
+ */
+export const SAFE_TEXT_PATTERN = '^[^\\u0000-\\u001F\\u007F]*$';
+export const SafeText = (options: { minLength?: number; maxLength: number; description?: string }) =>
+  Type.String({ ...options, pattern: SAFE_TEXT_PATTERN });
+
+/** A JSON number as text: what a numeric query parameter must look like (no `Infinity`, `0x10`, ` 5` or `NaN`). */
+const DECIMAL = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+interface ValidationError {
+  keyword: string;
+  instancePath: string;
+  schemaPath: string;
+  params: Record<string, unknown>;
+  message: string;
+}
+
+interface Validator {
+  (this: unknown, data: unknown, context?: never): boolean | Promise<unknown>;
+  errors?: unknown[] | null;
+}
+
+interface SchemaCompiler {
+  compile(schema: object, meta?: boolean): Validator;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+function asSchema(value: unknown): JsonSchema | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonSchema) : undefined;
+}
+
+/** True when a schema takes only numbers (and maybe null): `type` number/integer, or a union of such branches. */
+function numeric(schema: JsonSchema): { nullable: boolean } | undefined {
+  const types = Array.isArray(schema.type) ? (schema.type as unknown[]) : [schema.type];
+  if (types.some((t) => t === 'number' || t === 'integer')) {
+    return types.every((t) => t === 'number' || t === 'integer' || t === 'null')
+      ? { nullable: types.includes('null') }
+      : undefined;
+  }
+  const branches = schema.anyOf ?? schema.oneOf;
+  if (!Array.isArray(branches) || branches.length === 0) return undefined;
+  let nullable = false;
+  let anyNumber = false;
+  for (const branch of branches.map(asSchema)) {
+    if (!branch) return undefined;
+    if (branch.type === 'null') nullable = true;
+    else if (numeric(branch)) anyNumber = true;
+    else return undefined;
+  }
+  return anyNumber ? { nullable } : undefined;
+}
+
+/** The first value of `data` that a numeric field of `schema` must refuse before coercion, as a validation error. */
+function strictNumberIssue(schema: JsonSchema, data: unknown, path: string): ValidationError | undefined {
+  const num = numeric(schema);
+  if (num) {
+    // Only what Ajv would coerce (or accept) into a number is decided here; other values get Ajv's own message.
+    const coercible = typeof data === 'string' && data !== '' && Number(data) == (data as unknown as number);
+    const refused =
+      (typeof data === 'number' && !Number.isFinite(data)) ||
+      (coercible && !(DECIMAL.test(data) && Number.isFinite(Number(data)))) ||
+      (data === null && !num.nullable) ||
+      typeof data === 'boolean';
+    if (!refused) return undefined;
+    return {
+      keyword: 'type',
+      instancePath: path,
+      schemaPath: '#/type',
+      params: { type: 'number' },
+      message: 'must be a finite number',
+    };
+  }
+  if (Array.isArray(data)) {
+    const items = asSchema(schema.items);
+    if (!items) return undefined;
+    for (let i = 0; i < data.length; i++) {
+      const issue = strictNumberIssue(items, data[i], `${path}/${i}`);
+      if (issue) return issue;
+    }
+    return undefined;
+  }
+  const properties = asSchema(schema.properties);
+  const object = asSchema(data);
+  if (!properties || !object) return undefined;
+  for (const [key, sub] of Object.entries(properties)) {
+    const subSchema = asSchema(sub);
+    if (!subSchema || !Object.hasOwn(object, key)) continue;
+    const issue = strictNumberIssue(subSchema, object[key], `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    if (issue) return issue;
+  }
+  return undefined;
+}
+
+/**
+ * An Ajv plugin for strict numbers (the app's `ajv.plugins`). Coercion turns query text such as `Infinity`, `1e309`,
+ * `0x10` or ` 5`, and a JSON `null` or `true`, into numbers; a JSON `1e309` parses to Infinity. With this plugin a
+ * field whose schema is a number takes only a finite number or the text of one in JSON's grammar: anything else is
+ * a 400 (`querystring/limit must be a finite number`) before coercion runs.
+ */
+export function strictNumbers<A extends SchemaCompiler>(ajv: A): A {
+  const compile = ajv.compile.bind(ajv);
+  ajv.compile = (schema: object, meta?: boolean): Validator => {
+    const validate = compile(schema, meta);
+    const root = asSchema(schema);
+    if (!root) return validate;
+    const strict: Validator = function (this: unknown, data: unknown, context?: never) {
+      const issue = strictNumberIssue(root, data, '');
+      if (issue) {
+        strict.errors = [issue];
+        return false;
+      }
+      const valid = validate.call(this, data, context);
+      strict.errors = validate.errors ?? null;
+      return valid;
+    };
+    return Object.assign(strict, { schema: root });
+  };
+  return ajv;
+}

@@ -32,12 +32,26 @@ export interface SqlRateLimiterOptions {
   defaults?: BucketSettings;
 }
 
-/** The bucket's tokens as of `clock_timestamp()`: continuous refill, capped at `max_tokens`. */
+/**
+ * The bucket's tokens as of `clock_timestamp()`: continuous refill, capped at `max_tokens`, never below 0. The
+ * table's CHECK constraints keep every term finite (rate 0 or 0.001..1e8, interval 1 s..366 days, tokens 0..1e8):
+ * the largest refill is 1e8 tokens per second times the elapsed seconds, far below float8's range, and a rate of 0
+ * adds nothing. The division is by at least one second.
+ */
 const REFILLED = sql.raw(
-  `LEAST(max_tokens::float8, tokens + COALESCE(` +
+  `GREATEST(0::float8, LEAST(max_tokens::float8, tokens + CASE WHEN refill_rate > 0 THEN ` +
     `refill_rate * GREATEST(0, EXTRACT(EPOCH FROM clock_timestamp() - last_refill))::float8` +
-    ` / NULLIF(EXTRACT(EPOCH FROM refill_interval), 0)::float8, 0))`,
+    ` / GREATEST(1, EXTRACT(EPOCH FROM refill_interval))::float8 ELSE 0 END))`,
 );
+
+/** The ranges of `rate_limit_tokens`' CHECK constraints (migration 0004), checked before any write. */
+const LIMITS = {
+  maxTokens: 100_000_000,
+  minPositiveRate: 0.001,
+  maxRate: 100_000_000,
+  minIntervalMs: 1000,
+  maxIntervalMs: 366 * 86_400_000,
+} as const;
 
 /** Not paused as of `clock_timestamp()`. */
 const NOT_PAUSED = sql.raw(`(paused_until IS NULL OR paused_until <= clock_timestamp())`);
@@ -209,11 +223,11 @@ function refusal(state: StateRow, count: number): TakeResult {
       retryAfterMs: Math.ceil(state.paused_until_ms - state.now_ms),
     };
   }
+  // Never longer than the longest interval the table allows, and always finite: a refusal is "check again later".
+  const intervalMs = clampRetry(state.interval_ms);
   const perMs = state.interval_ms > 0 ? state.refill_rate / state.interval_ms : 0;
   const retryAfterMs =
-    perMs > 0 && count <= state.max_tokens
-      ? Math.max(1, Math.ceil((count - state.tokens) / perMs))
-      : Math.max(1, Math.round(state.interval_ms));
+    perMs > 0 && count <= state.max_tokens ? clampRetry(Math.ceil((count - state.tokens) / perMs)) : intervalMs;
   return { granted: false, remaining, reason: 'empty', retryAfterMs };
 }
 
@@ -229,6 +243,12 @@ function toBucketState(state: StateRow): BucketState {
   };
 }
 
+/** A wait in ms within 1 ms .. the longest refill interval (non-finite values become the longest). */
+function clampRetry(ms: number): number {
+  if (!Number.isFinite(ms)) return LIMITS.maxIntervalMs;
+  return Math.min(LIMITS.maxIntervalMs, Math.max(1, Math.round(ms)));
+}
+
 function wholeTokens(tokens: number): number {
   return Math.max(0, Math.floor(tokens + EPSILON));
 }
@@ -239,13 +259,23 @@ function intervalFromMs(ms: number): SQL {
 
 function assertSettings(settings: Partial<BucketSettings>): void {
   const { maxTokens, refillRate, refillIntervalMs } = settings;
-  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > 2_147_483_647)) {
-    throw new RangeError(`maxTokens must be a non-negative integer, got ${maxTokens}`);
+  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > LIMITS.maxTokens)) {
+    throw new RangeError(`maxTokens must be an integer from 0 to ${LIMITS.maxTokens}, got ${maxTokens}`);
   }
-  if (refillRate !== undefined && (!Number.isFinite(refillRate) || refillRate < 0)) {
-    throw new RangeError(`refillRate must be a non-negative number, got ${refillRate}`);
+  if (
+    refillRate !== undefined &&
+    !(refillRate === 0 || (refillRate >= LIMITS.minPositiveRate && refillRate <= LIMITS.maxRate))
+  ) {
+    throw new RangeError(
+      `refillRate must be 0 or from ${LIMITS.minPositiveRate} to ${LIMITS.maxRate}, got ${refillRate}`,
+    );
   }
-  if (refillIntervalMs !== undefined && (!Number.isFinite(refillIntervalMs) || refillIntervalMs <= 0)) {
-    throw new RangeError(`refillIntervalMs must be a positive number, got ${refillIntervalMs}`);
+  if (
+    refillIntervalMs !== undefined &&
+    !(refillIntervalMs >= LIMITS.minIntervalMs && refillIntervalMs <= LIMITS.maxIntervalMs)
+  ) {
+    throw new RangeError(
+      `refillIntervalMs must be from ${LIMITS.minIntervalMs} to ${LIMITS.maxIntervalMs}, got ${refillIntervalMs}`,
+    );
   }
 }

@@ -32,12 +32,34 @@ export const Release = Type.Object(
 );
 export type Release = Static<typeof Release>;
 
+/** The stable code of a failure shown in a public answer (see `publicError` in `service.ts`). */
+export const PublicErrorCode = Type.Union(
+  [
+    Type.Literal('upstream_server'),
+    Type.Literal('upstream_client'),
+    Type.Literal('upstream_rate_limited'),
+    Type.Literal('upstream_timeout'),
+    Type.Literal('upstream_network'),
+    Type.Literal('upstream_blocked'),
+    Type.Literal('upstream_malformed'),
+    Type.Literal('rate_limited'),
+    Type.Literal('internal'),
+  ],
+  { description: 'The stable code of lastError; present when lastError is' },
+);
+export type PublicErrorCode = Static<typeof PublicErrorCode>;
+
 export const SourceStatus = Type.Object(
   {
     name: Type.String(),
     status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('unknown')]),
     lastSuccessAt: Nullable(Type.String({ format: 'date-time' })),
-    lastError: Nullable(Type.String()),
+    lastError: Nullable(
+      Type.String({
+        description: 'While degraded: a short message from a fixed catalog (never raw error text; details are logged)',
+      }),
+    ),
+    lastErrorCode: Type.Optional(PublicErrorCode),
   },
   { title: 'SourceStatus', description: 'Freshness of one upstream source' },
 );

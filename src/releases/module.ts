@@ -46,13 +46,20 @@ export interface ReleasesModuleDeps {
   clock: () => Date;
 }
 
-/** JioSaavn's `content.getAlbums`, fetched then converted. */
-export function jiosaavnSource(client: JioSaavnClient): ReleaseSourceAdapter {
+/**
+ * JioSaavn's `content.getAlbums`, fetched then converted. A link the mapper refused (not `https:`/`http:`) is logged
+ * as `upstream_value_dropped` and the item is kept without it.
+ */
+export function jiosaavnSource(client: JioSaavnClient, logger?: Logger): ReleaseSourceAdapter {
   return {
     name: 'jiosaavn',
     async fetchPage({ language, page, size }) {
       const raw = await client.getNewReleases({ language, page, size });
-      return { ...mapNewReleasesPage(raw, { language }), lastPage: raw.last_page === true };
+      const { items, skipped, dropped } = mapNewReleasesPage(raw, { language });
+      for (const value of dropped) {
+        logger?.warn({ event: 'upstream_value_dropped', source: 'jiosaavn', language, page, ...value });
+      }
+      return { items, skipped, lastPage: raw.last_page === true };
     },
   };
 }
@@ -68,7 +75,7 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     rateLimiter: deps.rateLimiter,
     logger: log,
   });
-  const sources = [jiosaavnSource(client)];
+  const sources = [jiosaavnSource(client, log)];
   const present = releasePresenter(config.releases.newWindowDays);
   const service = new ReleasesService({
     repository,

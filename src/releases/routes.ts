@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { languageName } from '../domain/music.ts';
 import { AppError, notFound } from '../errors.ts';
-import { errorResponses } from '../http/contract.ts';
+import { SafeText, errorResponses } from '../http/contract.ts';
 import type { ModuleContext } from '../http/module.ts';
 import { parseLastEventId, sseQueryErrorFormatter } from '../http/sse.ts';
 import {
@@ -17,7 +17,7 @@ import {
   SongDetail,
 } from './contract.ts';
 import type { ReleaseFetcher } from './fetcher.ts';
-import type { ReleasesService } from './service.ts';
+import { publicRunSummary, type ReleasesService } from './service.ts';
 import type { ReleaseStream } from './stream.ts';
 
 const SongId = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'song id' }) });
@@ -26,6 +26,9 @@ const RunId = Type.Object({
 });
 /** The longest album name a route parameter takes (the router's own cap is raised to match, see `app.ts`). */
 export const MAX_ALBUM_NAME = 300;
+
+/** Likes and unlikes one client (address) may send: enough for a person, not for a script inflating counts. */
+export const LIKE_RATE_LIMIT = { max: 60, timeWindow: 60_000 } as const;
 
 const tags = ['releases'];
 const admin = { tags, security: [{ adminToken: [] }] };
@@ -51,10 +54,17 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Modu
           querystring: Type.Object(
             {
               language: Type.Optional(
-                Type.String({ minLength: 2, maxLength: 20, description: 'A language name or code: malayalam, ml' }),
+                SafeText({ minLength: 2, maxLength: 20, description: 'A language name or code: malayalam, ml' }),
               ),
               limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 24 })),
-              cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'nextCursor of a page' })),
+              cursor: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  maxLength: 200,
+                  pattern: '^[A-Za-z0-9_-]+$',
+                  description: 'nextCursor of a page',
+                }),
+              ),
             },
             { additionalProperties: false },
           ),
@@ -108,7 +118,7 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Modu
         schema: {
           tags,
           summary: "Every stored song of an album, by the album's name",
-          params: Type.Object({ name: Type.String({ minLength: 1, maxLength: MAX_ALBUM_NAME }) }),
+          params: Type.Object({ name: SafeText({ minLength: 1, maxLength: MAX_ALBUM_NAME }) }),
           response: { 200: AlbumReleases, ...errorResponses(400, 404) },
         },
       },
@@ -130,7 +140,7 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Modu
       async (request, reply) => {
         const { run, started, done } = await fetcher.trigger('manual');
         if (request.query.wait) {
-          const summary = await done;
+          const summary = publicRunSummary(await done);
           return reply.status(200).send({ ...summary, joined: !started });
         }
         // The run goes on after this answer; its failure is recorded on the run, not thrown here.
@@ -157,7 +167,7 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Modu
           response: { 200: RunList, ...errorResponses(400, 401, 403) },
         },
       },
-      async (request) => ({ items: await fetcher.recent(request.query.limit ?? 20) }),
+      async (request) => ({ items: (await fetcher.recent(request.query.limit ?? 20)).map(publicRunSummary) }),
     );
 
     app.get(
@@ -174,7 +184,7 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Modu
       async (request) => {
         const run = await fetcher.get(request.params.id);
         if (!run) throw notFound(`No fetch run with id ${request.params.id}`);
-        return run;
+        return publicRunSummary(run);
       },
     );
 
@@ -208,22 +218,23 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Modu
       },
     );
 
-    for (const method of ['POST', 'DELETE'] as const) {
-      app.route({
-        method,
-        url: '/api/new-releases/songs/:id/like',
-        schema: {
-          tags,
-          summary: method === 'POST' ? 'Like a song' : 'Take a like back',
-          security: [{ guestToken: [] }],
-          params: SongId,
-          response: { 200: LikeResult, ...errorResponses(400, 401, 404) },
-        },
-        handler: async (request) => {
-          const userId = await guestAuth.requireUser(request);
-          return service.like(Number(request.params.id), userId, method === 'POST');
-        },
-      });
-    }
+    // One route for both methods, so likes and unlikes share one count per client (address) whatever guest tokens
+    // it holds: minting more tokens buys no more likes per minute.
+    app.route({
+      method: ['POST', 'DELETE'],
+      url: '/api/new-releases/songs/:id/like',
+      config: { rateLimit: LIKE_RATE_LIMIT },
+      schema: {
+        tags,
+        summary: `Like a song (POST) or take a like back (DELETE); ${LIKE_RATE_LIMIT.max} a minute per client`,
+        security: [{ guestToken: [] }],
+        params: SongId,
+        response: { 200: LikeResult, ...errorResponses(400, 401, 404, 429) },
+      },
+      handler: async (request) => {
+        const userId = await guestAuth.requireUser(request);
+        return service.like(Number(request.params.id), userId, request.method === 'POST');
+      },
+    });
   };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { JioSaavnAlbumsPage, JioSaavnFlatSong, JioSaavnV4Song } from './api-types.ts';
 import {
+  checkUrl,
   cleanText,
   largeImage,
   mapJioSaavnItem,
@@ -257,5 +258,66 @@ describe('normalizers', () => {
     [null, { date: null, year: null }],
   ])('parseReleaseDate(%j) = %j', (input, expected) => {
     expect(parseReleaseDate(input)).toEqual(expected);
+  });
+});
+
+describe('upstream links: only absolute https/http URLs are kept', () => {
+  it.each([
+    ['https://www.jiosaavn.com/song/x/AbC', 'https://www.jiosaavn.com/song/x/AbC', undefined],
+    ['  http://example.com/a.jpg ', 'http://example.com/a.jpg', undefined],
+    ['javascript:alert(1)', null, 'scheme javascript: is not http(s)'],
+    ['JavaScript:alert(1)', null, 'scheme javascript: is not http(s)'],
+    ['data:text/html,<script>alert(1)</script>', null, 'scheme data: is not http(s)'],
+    ['vbscript:msgbox', null, 'scheme vbscript: is not http(s)'],
+    ['file:///etc/passwd', null, 'scheme file: is not http(s)'],
+    ['/song/relative', null, 'not an absolute URL'],
+    ['//evil.example/x', null, 'not an absolute URL'],
+    ['java\tscript:alert(1)', null, 'contains whitespace or control characters'],
+    ['https://user:pw@example.com/', null, 'carries credentials'],
+    ['', null, undefined],
+    [42, null, undefined],
+  ])('checkUrl(%j) → %j (%s)', (input, url, refused) => {
+    expect(checkUrl(input)).toEqual(refused === undefined ? { url } : { url, refused });
+  });
+
+  it.each([
+    ['perma_url', 'javascript:alert(document.cookie)', 'url'],
+    ['perma_url', '/relative/link', 'url'],
+    ['image', 'data:image/svg+xml,<svg onload=alert(1)>', 'imageUrl'],
+    ['image', 'javascript:alert(1)//150x150.jpg', 'imageUrl'],
+  ] as const)('an item whose %s is %j keeps its place, without that link, and reports it', (key, value, field) => {
+    const song = { ...firstSong(), [key]: value };
+    const result = mapJioSaavnItems([firstSong(), song]);
+    expect(result.items).toHaveLength(2);
+    expect(result.items[1]![field]).toBeNull();
+    expect(result.items[0]![field]).toMatch(/^https:\/\//);
+    expect(result.dropped).toEqual([{ index: 1, field, reason: expect.any(String) as unknown, value }]);
+    expect(result.skipped).toEqual([]);
+  });
+
+  it('a flat song with a javascript: permalink is kept without it', () => {
+    const result = mapJioSaavnItem({
+      id: '1',
+      song: 'T',
+      perma_url: 'javascript:alert(1)',
+      image: 'https://x/150x150.jpg',
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      release: { url: null, imageUrl: 'https://x/500x500.jpg' },
+      dropped: [{ field: 'url', reason: 'scheme javascript: is not http(s)' }],
+    });
+  });
+
+  it('control characters (NUL included) never reach stored text', () => {
+    expect(cleanText('Bad\u0000Title\u0007 x')).toBe('Bad Title x');
+    const song = { ...firstSong(), title: 'A\u0000B', extra: { 'k\u0000': ['v\u0000'] } };
+    const mapped = mapOne(song);
+    expect(mapped.title).toBe('A B');
+    expect(JSON.stringify(mapped.raw)).not.toContain('\\u0000');
+    expect((mapped.raw as { extra: unknown }).extra).toEqual({ k: ['v'] });
+    const clean = firstSong();
+    expect(mapOne(clean).raw).toBe(clean);
+    expect(mapJioSaavnItem({ ...firstSong(), id: '12\u00003' })).toEqual({ ok: false, reason: 'missing id' });
   });
 });

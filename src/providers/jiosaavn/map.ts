@@ -18,12 +18,61 @@ export interface MapOptions {
   language?: string;
 }
 
-export type MapItemResult = { ok: true; release: ReleaseInput } | { ok: false; reason: string };
+/**
+ * A value of an item the mapper refused and replaced by null (the item itself is kept): a link that is not an
+ * absolute `https:`/`http:` URL (`javascript:`, `data:`, relative, malformed). The caller logs it; the mapper is pure.
+ */
+export interface DroppedValue {
+  /** Position of the item in the page (0 for a single item). */
+  index: number;
+  field: 'url' | 'imageUrl';
+  reason: string;
+  /** The refused value, cut to 200 characters, for the log. */
+  value: string;
+}
 
-/** Decodes HTML entities (`&quot;` → `"`), collapses runs of whitespace and trims. Non-strings become `''`. */
+export type MapItemResult =
+  { ok: true; release: ReleaseInput; dropped: Omit<DroppedValue, 'index'>[] } | { ok: false; reason: string };
+
+/** {@link MapResult} plus the values dropped from kept items (see {@link DroppedValue}). */
+export interface JioSaavnMapResult extends MapResult {
+  dropped: DroppedValue[];
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/g;
+
+/**
+ * Decodes HTML entities (`&quot;` → `"`), turns control characters (NUL included, which PostgreSQL refuses in text)
+ * into spaces, collapses runs of whitespace and trims. Non-strings become `''`.
+ */
+
 export function cleanText(value: unknown): string {
   if (typeof value !== 'string') return '';
-  return he.decode(value).replace(/\s+/g, ' ').trim();
+  return he.decode(value).replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * An upstream link as the API may serve it: an absolute `https:` or `http:` URL without credentials or control
+ * characters, as given (trimmed). Anything else (`javascript:`, `data:`, relative, malformed) is refused with the
+ * reason; empty or non-string is simply absent (null, no reason).
+ */
+export function checkUrl(value: unknown): { url: string | null; refused?: string } {
+  if (typeof value !== 'string' || value.trim() === '') return { url: null };
+  const text = value.trim();
+  // eslint-disable-next-line no-control-regex -- control characters make a URL unsafe to serve
+  if (/[\u0000-\u001F\u007F\s]/.test(text)) return { url: null, refused: 'contains whitespace or control characters' };
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    return { url: null, refused: 'not an absolute URL' };
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    return { url: null, refused: `scheme ${parsed.protocol} is not http(s)` };
+  }
+  if (parsed.username !== '' || parsed.password !== '') return { url: null, refused: 'carries credentials' };
+  return { url: text };
 }
 
 /**
@@ -42,7 +91,7 @@ export function toNumber(value: unknown): number | null {
  * empty or non-string → null.
  */
 export function largeImage(value: unknown): string | null {
-  if (typeof value !== 'string' || value.trim() === '') return null;
+  if (typeof value !== 'string' || value.trim() === '' || checkUrl(value).url === null) return null;
   // Lookarounds, not \b: artist images use `_150x150.jpg`, and `_` is a word character.
   return value.trim().replace(/(?<!\d)(?:150x150|50x50)(?!\d)/g, '500x500');
 }
@@ -73,11 +122,25 @@ function parseId(value: unknown): string | null {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return null;
   const trimmed = value.trim();
-  return trimmed === '' ? null : trimmed;
+  // eslint-disable-next-line no-control-regex -- an id with control characters identifies nothing we can store
+  return trimmed === '' || /[\u0000-\u001F\u007F]/.test(trimmed) ? null : trimmed;
 }
 
-function parseUrl(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+/**
+ * The upstream item as kept in `metadata`, without NUL characters in its strings and keys (PostgreSQL's `jsonb`
+ * refuses U+0000, which would fail the whole page). The same object when it has none.
+ */
+export function withoutNul(value: unknown): unknown {
+  if (!JSON.stringify(value ?? null).includes('\\u0000')) return value;
+  const strip = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.replaceAll('\u0000', '');
+    if (Array.isArray(v)) return v.map(strip);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replaceAll('\u0000', ''), strip(x)]));
+    }
+    return v;
+  };
+  return strip(value);
 }
 
 function parseDuration(value: unknown): number | null {
@@ -165,8 +228,9 @@ function mapV4Song(item: JioSaavnV4Song, id: string, title: string, options: Map
     album: { externalId: parseId(info.album_id), name: albumName },
     language: mapLanguage(item.language, options),
     releaseDate: dated.date,
-    imageUrl: largeImage(item.image),
-    url: parseUrl(item.perma_url),
+    // Links are checked and set by withSafeLinks.
+    imageUrl: null,
+    url: null,
     durationSeconds: parseDuration(info.duration),
     year: parseYear(item.year) ?? dated.year,
     playCount: toNumber(item.play_count),
@@ -174,7 +238,7 @@ function mapV4Song(item: JioSaavnV4Song, id: string, title: string, options: Map
     label: orNull(cleanText(info.label)),
     kind: 'song',
     songCount: null,
-    raw: item,
+    raw: withoutNul(item),
   };
 }
 
@@ -195,8 +259,9 @@ function mapV4Album(item: JioSaavnV4Album, id: string, title: string, options: M
     album: { externalId: id, name: title },
     language: mapLanguage(item.language, options),
     releaseDate: dated.date,
-    imageUrl: largeImage(item.image),
-    url: parseUrl(item.perma_url),
+    // Links are checked and set by withSafeLinks.
+    imageUrl: null,
+    url: null,
     durationSeconds: null,
     year: parseYear(item.year) ?? dated.year,
     playCount: toNumber(item.play_count),
@@ -204,7 +269,7 @@ function mapV4Album(item: JioSaavnV4Album, id: string, title: string, options: M
     label: orNull(cleanText(info.label)),
     kind: 'album',
     songCount: toNumber(info.song_count),
-    raw: item,
+    raw: withoutNul(item),
   };
 }
 
@@ -223,8 +288,9 @@ function mapFlatSong(item: JioSaavnFlatSong, id: string, title: string, options:
     album: { externalId: parseId(item.albumid), name: albumName },
     language: mapLanguage(item.language, options),
     releaseDate: dated.date,
-    imageUrl: largeImage(item.image),
-    url: parseUrl(item.perma_url),
+    // Links are checked and set by withSafeLinks.
+    imageUrl: null,
+    url: null,
     durationSeconds: parseDuration(item.duration),
     year: parseYear(item.year) ?? dated.year,
     playCount: toNumber(item.play_count),
@@ -232,13 +298,29 @@ function mapFlatSong(item: JioSaavnFlatSong, id: string, title: string, options:
     label: orNull(cleanText(item.label)),
     kind: 'song',
     songCount: null,
-    raw: item,
+    raw: withoutNul(item),
   };
+}
+
+/** Checks the links of a mapped release: a refused one becomes null and is reported. */
+function withSafeLinks(
+  release: ReleaseInput,
+  links: { url: unknown; image: unknown },
+): Extract<MapItemResult, { ok: true }> {
+  const dropped: Omit<DroppedValue, 'index'>[] = [];
+  const url = checkUrl(links.url);
+  if (url.refused) dropped.push({ field: 'url', reason: url.refused, value: String(links.url).slice(0, 200) });
+  const image = checkUrl(links.image);
+  if (image.refused) {
+    dropped.push({ field: 'imageUrl', reason: image.refused, value: String(links.image).slice(0, 200) });
+  }
+  return { ok: true, release: { ...release, url: url.url, imageUrl: image.url && largeImage(image.url) }, dropped };
 }
 
 /**
  * Maps one raw item of either shape (v4 song or album, flat song) to a {@link ReleaseInput}, or says why it cannot:
- * not an object, no id, no title, or a type other than song/album (playlists, radio stations, …).
+ * not an object, no id, no title, or a type other than song/album (playlists, radio stations, …). Links that are not
+ * `https:`/`http:` URLs become null and are listed in `dropped`.
  */
 export function mapJioSaavnItem(item: unknown, options: MapOptions = {}): MapItemResult {
   if (!isRecord(item)) return { ok: false, reason: 'not an object' };
@@ -252,16 +334,22 @@ export function mapJioSaavnItem(item: unknown, options: MapOptions = {}): MapIte
     if (type !== '' && type !== 'song') return { ok: false, reason: `unsupported flat item type "${type}"` };
     const title = cleanText(flat.song);
     if (title === '') return { ok: false, reason: 'missing title' };
-    return { ok: true, release: mapFlatSong(flat, id, title, options) };
+    return withSafeLinks(mapFlatSong(flat, id, title, options), { url: flat.perma_url, image: flat.image });
   }
 
   const title = cleanText(item.title);
   if (title === '') return { ok: false, reason: 'missing title' };
   switch (item.type) {
     case 'song':
-      return { ok: true, release: mapV4Song(item as unknown as JioSaavnV4Song, id, title, options) };
+      return withSafeLinks(mapV4Song(item as unknown as JioSaavnV4Song, id, title, options), {
+        url: item.perma_url,
+        image: item.image,
+      });
     case 'album':
-      return { ok: true, release: mapV4Album(item as unknown as JioSaavnV4Album, id, title, options) };
+      return withSafeLinks(mapV4Album(item as unknown as JioSaavnV4Album, id, title, options), {
+        url: item.perma_url,
+        image: item.image,
+      });
     default:
       return { ok: false, reason: `unsupported item type "${cleanText(item.type) || 'none'}"` };
   }
@@ -269,19 +357,21 @@ export function mapJioSaavnItem(item: unknown, options: MapOptions = {}): MapIte
 
 /**
  * Maps a list of raw items in order. Never throws on bad items: each one that cannot be mapped is reported in
- * `skipped` with its index in `items` and the reason.
+ * `skipped` with its index in `items` and the reason; each refused link of a kept item in `dropped`.
  */
-export function mapJioSaavnItems(items: readonly unknown[], options: MapOptions = {}): MapResult {
-  const result: MapResult = { items: [], skipped: [] };
+export function mapJioSaavnItems(items: readonly unknown[], options: MapOptions = {}): JioSaavnMapResult {
+  const result: JioSaavnMapResult = { items: [], skipped: [], dropped: [] };
   items.forEach((item, index) => {
     const mapped = mapJioSaavnItem(item, options);
-    if (mapped.ok) result.items.push(mapped.release);
-    else result.skipped.push({ index, reason: mapped.reason });
+    if (mapped.ok) {
+      result.items.push(mapped.release);
+      for (const dropped of mapped.dropped) result.dropped.push({ index, ...dropped });
+    } else result.skipped.push({ index, reason: mapped.reason });
   });
   return result;
 }
 
 /** Maps a `content.getAlbums` page (as returned by `JioSaavnClient.getNewReleases`); see {@link mapJioSaavnItems}. */
-export function mapNewReleasesPage(page: JioSaavnAlbumsPage, options: MapOptions = {}): MapResult {
+export function mapNewReleasesPage(page: JioSaavnAlbumsPage, options: MapOptions = {}): JioSaavnMapResult {
   return mapJioSaavnItems(page.data, options);
 }

@@ -101,6 +101,7 @@ const SOURCE_STATUS_CHECKS: FieldChecks<SourceStatus> = {
   status: (v) => isOneOf(v, ['ok', 'degraded', 'unknown']),
   lastSuccessAt: isStringOrNull,
   lastError: isStringOrNull,
+  lastErrorCode: (v) => v === undefined || typeof v === 'string',
 };
 
 function isSourceStatus(value: unknown): value is SourceStatus {
