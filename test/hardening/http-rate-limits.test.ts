@@ -4,6 +4,13 @@
  * the counters live in Redis, so two processes share one budget.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import { parseConfig } from '../../src/config.ts';
+import { GuestAuth } from '../../src/http/auth.ts';
+import { HealthRegistry } from '../../src/http/health.ts';
+import { createLogger } from '../../src/infra/logger.ts';
+import { Metrics } from '../../src/infra/metrics.ts';
+import { closeRedis, createRedis } from '../../src/ports/redis/connection.ts';
 import { MODES, uniqueName } from '../support/services.ts';
 import { openTestDb, startStack, type Stack, type TestDb } from '../support/stack.ts';
 
@@ -149,6 +156,32 @@ describe.each(MODES)('request rate limits (%s)', (mode) => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+});
+
+describe('request rate limits with their Redis away', () => {
+  it('lets requests through rather than failing them', async () => {
+    const redis = createRedis('redis://127.0.0.1:1', { role: 'command', connectTimeoutMs: 200 });
+    const app = await buildApp({
+      config: parseConfig({ GUEST_TOKENS_PER_HOUR: '1' }),
+      logger: createLogger('silent'),
+      metrics: new Metrics({ defaultMetrics: false }),
+      health: new HealthRegistry(),
+      adminToken: 'admin-token-for-limit-tests',
+      guestAuth: new GuestAuth('a-secret-of-enough-length'),
+      modules: [],
+      webRoot: '/nonexistent',
+      rateLimitRedis: redis,
+    });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push((await app.inject({ method: 'POST', url: '/api/auth/guest' })).statusCode);
+      expect(statuses).toEqual([201, 201, 201]);
+    } finally {
+      await app.close();
+      await closeRedis(redis);
     }
   });
 });
