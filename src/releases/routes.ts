@@ -207,7 +207,8 @@ export function releasesRoutes(deps: ReleasesRouteDeps): FastifyPluginAsync<Modu
               description: 'An event stream',
               content: { 'text/event-stream': { schema: Type.String() } },
             },
-            ...errorResponses(400),
+            // 429: this client holds SSE_MAX_PER_IP streams; 503: the process holds SSE_MAX_CONNECTIONS.
+            ...errorResponses(400, 429, 503),
           },
         },
         schemaErrorFormatter: sseQueryErrorFormatter,
