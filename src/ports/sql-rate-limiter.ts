@@ -83,6 +83,8 @@ const TAKE_ATTEMPTS = 3;
  * stored and the new deadline. `update` creates a missing bucket with the defaults, first settles the refill earned
  * under the old settings, then applies the new ones (capping the tokens at the new maximum).
  * Pause deadlines come from the application's clock and are compared with the database's: keep hosts in NTP sync.
+ * Settings outside the table's CHECK ranges (maxTokens 0..1e8, refillRate 0 or 0.001..1e8, refillIntervalMs
+ * 1 s..366 days) are a RangeError before any write, and an `empty` refusal's `retryAfterMs` is never more than 366 days.
  */
 export class SqlRateLimiter implements RateLimiter {
   readonly #db: Database;

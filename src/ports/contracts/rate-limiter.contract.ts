@@ -249,6 +249,19 @@ export function runRateLimiterContract(options: RateLimiterContractOptions): voi
       await expect(limiter.update(name, { maxTokens: 1.5 })).rejects.toThrow(RangeError);
       await expect(limiter.update(name, { refillRate: -1 })).rejects.toThrow(RangeError);
       await expect(limiter.update(name, { refillIntervalMs: 0 })).rejects.toThrow(RangeError);
+      // The ranges of the table's CHECK constraints: refused before any write, so the bucket keeps working.
+      for (const bad of [
+        { refillRate: 1e-320 },
+        { refillRate: 0.0009 },
+        { refillRate: 1e9 },
+        { refillRate: Number.NaN },
+        { maxTokens: 100_000_001 },
+        { refillIntervalMs: 999 },
+        { refillIntervalMs: 366 * 86_400_000 + 1 },
+        { refillIntervalMs: Number.POSITIVE_INFINITY },
+      ]) {
+        await expect(limiter.update(name, bad), JSON.stringify(bad)).rejects.toThrow(RangeError);
+      }
       expect((await limiter.get(name)).maxTokens).toBe(20);
     });
 
