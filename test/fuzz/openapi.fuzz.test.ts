@@ -69,6 +69,15 @@ function jwtSubject(authorization: string | undefined): string | undefined {
   }
 }
 
+/** Requests and 5xx answers of every mode of this run, printed once at the end. */
+const totals: { mode: string; requests: number; fiveXx: number }[] = [];
+afterAll(() => {
+  const requests = totals.reduce((sum, t) => sum + t.requests, 0);
+  const fiveXx = totals.reduce((sum, t) => sum + t.fiveXx, 0);
+  const modes = totals.map((t) => `${t.mode} ${t.requests}`).join(', ');
+  console.log(`fuzz total: ${requests} requests (${modes}), ${fiveXx} answers 5xx`);
+});
+
 describe.each(MODES)('OpenAPI fuzz (%s)', (mode) => {
   let db: TestDb;
   let stack: Stack;
@@ -305,7 +314,9 @@ describe.each(MODES)('OpenAPI fuzz (%s)', (mode) => {
           { numRuns, seed: SEED - 1, endOnFailure: COLLECT },
         );
       } finally {
-        console.log(stats.summary(mode, SEED));
+        totals.push({ mode, requests: stats.requests, fiveXx: stats.fiveXx });
+        const budgets = [...budgetUsed.entries()].map(([op, n]) => `${op}: ${n} accepted`).join(', ');
+        console.log(`${stats.summary(mode, SEED)}${budgets ? `\n  budgeted: ${budgets}` : ''}`);
         const distinct = new Map<string, string[]>();
         for (const v of stats.violations) {
           const key = `${v.known ? `[known ${v.known}] ` : ''}${v.request.op} → ${v.status}: ${v.problems.join('; ').slice(0, 120)}`;
