@@ -20,6 +20,6 @@ describe.each(MODES)('kill -9 at random points of fetch runs (%s)', (mode) => {
     expect(report.failures).toEqual([]);
     expect(report.trials).toBe(TRIALS);
     expect(report.duplicateSongs + report.duplicateEvents + report.albumsOff + report.neverPublished).toBe(0);
-    expect(report.kills['mid-page'] + report.kills['between pages']).toBeGreaterThan(0);
-  }, 180_000);
+    expect(report.kills['in a request'] + report.kills['in a page write']).toBeGreaterThan(0);
+  }, 300_000);
 });

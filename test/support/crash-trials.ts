@@ -55,7 +55,12 @@ const RUN_PAGES = 3 * 2;
 const DEFAULT_MAX_KILL_DELAY_MS = REQUEST_DELAY_MS + 60;
 const LEASE_MS = Number(RUN_ENV.FETCH_RUN_STALE_MS);
 
-export type KillPoint = 'mid-page' | 'between pages' | 'after run';
+/**
+ * Where a kill landed, from the child's last log lines: a page's upstream request in flight, its write in flight
+ * (transaction, then publishing its events: the request had had its time), between pages (before the first request,
+ * or a page's commit and publish logged and the next request not yet), or after the run.
+ */
+export type KillPoint = 'in a request' | 'in a page write' | 'between pages' | 'after run';
 
 export interface CrashTrialsOptions {
   mode: 'embedded' | 'scaled';
@@ -123,6 +128,7 @@ export class FetchChild {
   #stderr = '';
   #waiters: { match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }[] = [];
   #successes = 0;
+  #lastAttemptAt = 0;
 
   constructor(env: Record<string, string>) {
     // Node's own type stripping: no transform on each start (a child starts ~1 s sooner than with tsx).
@@ -142,6 +148,7 @@ export class FetchChild {
       }
       this.lines.push(line);
       if (line.event === 'fetch_success') this.#successes++;
+      if (line.event === 'fetch_attempt') this.#lastAttemptAt = Date.now();
       this.#waiters = this.#waiters.filter((w) => {
         if (!w.match(line)) return true;
         w.resolve(line);
@@ -195,12 +202,13 @@ export class FetchChild {
     if (this.alive) this.proc.kill('SIGKILL');
   }
 
-  /** Where the run was when the child died, from its last log lines. */
+  /** Where the run was when the child died, from its last log lines (see {@link KillPoint}). */
   killPoint(): KillPoint {
     const events = this.lines.map((l) => l.event);
     if (events.includes('fetch_run_finished') || events.includes('child_summary')) return 'after run';
     const last = events.filter((e) => e === 'fetch_attempt' || e === 'fetch_success').at(-1);
-    return last === 'fetch_attempt' ? 'mid-page' : 'between pages';
+    if (last !== 'fetch_attempt') return 'between pages';
+    return Date.now() - this.#lastAttemptAt < REQUEST_DELAY_MS ? 'in a request' : 'in a page write';
   }
 }
 
@@ -227,7 +235,7 @@ export async function runCrashTrials(options: CrashTrialsOptions): Promise<Crash
     mode,
     seed,
     trials: 0,
-    kills: { 'mid-page': 0, 'between pages': 0, 'after run': 0 },
+    kills: { 'in a request': 0, 'in a page write': 0, 'between pages': 0, 'after run': 0 },
     killsAfterACommit: 0,
     songs: 0,
     duplicateSongs: 0,
@@ -322,6 +330,8 @@ export async function runCrashTrials(options: CrashTrialsOptions): Promise<Crash
       await child.waitEvent('child_ready', 60_000);
       lap('ready');
       child.go();
+      // The next child loads meanwhile; it opens the database only when it gets its go.
+      if (trial < trials) next = new FetchChild(childEnv);
       const triggered = await child.waitEvent('child_trigger', 30_000);
       if (!triggered.started) fail(`a fresh process's trigger joined run ${triggered.runId} instead of starting one`);
       await child.waitEvent('fetch_run_started', 10_000);
@@ -336,7 +346,6 @@ export async function runCrashTrials(options: CrashTrialsOptions): Promise<Crash
       const killedAt = Date.now();
       report.kills[point]++;
       if (child.lines.some((l) => l.event === 'fetch_success')) report.killsAfterACommit++;
-      if (trial < trials) next = new FetchChild(childEnv);
 
       let db: TestDb;
       if (scaledDb) {
@@ -540,13 +549,15 @@ export function formatCrashReport(r: CrashTrialsReport): string {
         `outbox), ${r.neverPublished} never; an SSE client replaying from 0 after the last trial got all ${r.sseReplayed} events once, in order`;
   return [
     `crash trials (${r.mode}, seed ${r.seed}): ${r.trials} kills in ${(r.durationMs / 1000).toFixed(1)} s — ` +
-      `${r.kills['mid-page']} mid-page, ${r.kills['between pages']} between pages, ${r.kills['after run']} after ` +
-      `the run; ${r.killsAfterACommit} after a committed page`,
+      `${r.kills['in a request'] + r.kills['in a page write']} mid-page (${r.kills['in a request']} in a request, ` +
+      `${r.kills['in a page write']} in a page write), ${r.kills['between pages']} between pages, ` +
+      `${r.kills['after run']} after the run; ${r.killsAfterACommit} after a committed page`,
     `  duplicates: ${r.duplicateSongs} songs (of ${r.songs}), ${r.duplicateEvents} events (of ${r.events}), ` +
       `${r.albumsOff} albums without exactly one featured song and one new_release event`,
     `  ${delivery}`,
     `  next trigger started a run at once after every kill: takeover ${r.takeoverMs.mean} ms mean, ` +
       `${r.takeoverMs.max} ms max (lease ${LEASE_MS} ms)`,
     `  failures: ${r.failures.length}`,
+    ...r.failures.map((f) => `    ${f}`),
   ].join('\n');
 }
