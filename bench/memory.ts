@@ -95,6 +95,8 @@ interface PhaseResult {
   heapPeak: number;
   rssAfterGc: number;
   heapAfterGc: number;
+  /** Memory outside the JS heap (buffers; PGlite's WebAssembly memory shows in RSS only). */
+  externalAfterGc: number;
 }
 
 async function phase(name: string, send: (i: number) => Promise<number>, requests: number): Promise<PhaseResult> {
@@ -143,6 +145,7 @@ async function phase(name: string, send: (i: number) => Promise<number>, request
     heapPeak,
     rssAfterGc: afterGc.rss,
     heapAfterGc: afterGc.heapUsed,
+    externalAfterGc: afterGc.external,
   };
 }
 
@@ -212,6 +215,7 @@ async function main(): Promise<void> {
             mib(r.heapBefore),
             mib(r.heapPeak),
             mib(r.heapAfterGc),
+            mib(r.externalAfterGc),
           ]),
         ),
       );
@@ -221,6 +225,14 @@ async function main(): Promise<void> {
           `(${mib(dist.rssPeak)} vs ${mib(base.rssPeak)} MiB); RSS growth during the phase: ` +
           `${mib(growth(dist))} vs ${mib(growth(base))} MiB; heap after GC: ${mib(dist.heapAfterGc)} vs ` +
           `${mib(base.heapAfterGc)} MiB (${fixed(dist.heapAfterGc / base.heapAfterGc, 2)}×)`,
+      );
+      // Past the list cache's lifetime (10 s): what the process keeps at rest.
+      await sleep(11_000);
+      collectGarbage();
+      await sleep(200);
+      const rest = process.memoryUsage();
+      console.log(
+        `at rest 11 s later: RSS ${mib(rest.rss)} MiB, heap ${mib(rest.heapUsed)} MiB, external ${mib(rest.external)} MiB`,
       );
     } finally {
       await app.close();
