@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import { GuestAuth, adminGuard } from './http/auth.ts';
-import { GuestToken, HealthReport, errorResponses, strictNumbers } from './http/contract.ts';
+import { GuestToken, HealthReport, errorResponses, strictInput } from './http/contract.ts';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.ts';
 import type { HealthRegistry } from './http/health.ts';
 import type { HttpModule, ModuleContext } from './http/module.ts';
@@ -206,10 +206,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    // Strict numbers: only finite numbers, or their JSON text in queries (no Infinity, 1e309, 0x10, null → 0).
+    // Strict input: only finite numbers, or their JSON text in queries (no Infinity, 1e309, 0x10, null → 0); no NUL.
     ajv: {
       customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false, strictNumbers: true },
-      plugins: [strictNumbers],
+      plugins: [strictInput],
     },
   }) as unknown as FastifyInstance;
   await app.register(appPlugin, deps);

@@ -39,6 +39,9 @@ export interface GuestToken {
   expiresAt: string;
 }
 
+/** The user ids {@link GuestAuth.issueGuest} makes: `guest_` and a random UUID. */
+const GUEST_ID = /^guest_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Signs and verifies guest user tokens (JWT, HS256, `JWT_SECRET`). */
 export class GuestAuth {
   readonly #key: Uint8Array;
@@ -66,16 +69,19 @@ export class GuestAuth {
 
   /**
    * The user id of a valid token, or undefined for a missing, expired, forged or malformed one. A token must carry
-   * `exp` and `sub`: a token without an expiry (signed with a leaked secret, say) would be valid forever.
+   * `exp`, `iat` and `sub`, be no older than the token lifetime (whatever its `exp` says), and name a user id of the
+   * form this class issues (`guest_<uuid>`): a token without an expiry would be valid forever, and a user id is
+   * stored and queried, so nothing else (NUL bytes, 10 KB strings) may reach SQL through it.
    */
   async verify(token: string): Promise<string | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.#key, {
         issuer: 'backbeat',
         algorithms: ['HS256'],
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: this.#ttlSeconds + 60,
       });
-      return typeof payload.sub === 'string' ? payload.sub : undefined;
+      return typeof payload.sub === 'string' && GUEST_ID.test(payload.sub) ? payload.sub : undefined;
     } catch {
       return undefined;
     }

@@ -105,8 +105,15 @@ function numeric(schema: JsonSchema): { nullable: boolean } | undefined {
   return anyNumber ? { nullable } : undefined;
 }
 
-/** The first value of `data` that a numeric field of `schema` must refuse before coercion, as a validation error. */
-function strictNumberIssue(schema: JsonSchema, data: unknown, path: string): ValidationError | undefined {
+function takesString(schema: JsonSchema): boolean {
+  return schema.type === 'string' || (Array.isArray(schema.type) && schema.type.includes('string'));
+}
+
+/**
+ * The first value of `data` that `schema` must refuse before coercion, as a validation error: a numeric field's
+ * non-finite or non-decimal value, or a NUL character in any string field.
+ */
+function strictInputIssue(schema: JsonSchema, data: unknown, path: string): ValidationError | undefined {
   const num = numeric(schema);
   if (num) {
     // Only what Ajv would coerce (or accept) into a number is decided here; other values get Ajv's own message.
@@ -125,11 +132,20 @@ function strictNumberIssue(schema: JsonSchema, data: unknown, path: string): Val
       message: 'must be a finite number',
     };
   }
+  if (typeof data === 'string' && data.includes('\u0000') && takesString(schema)) {
+    return {
+      keyword: 'pattern',
+      instancePath: path,
+      schemaPath: '#/pattern',
+      params: { pattern: 'no NUL' },
+      message: 'must not contain NUL characters',
+    };
+  }
   if (Array.isArray(data)) {
     const items = asSchema(schema.items);
     if (!items) return undefined;
     for (let i = 0; i < data.length; i++) {
-      const issue = strictNumberIssue(items, data[i], `${path}/${i}`);
+      const issue = strictInputIssue(items, data[i], `${path}/${i}`);
       if (issue) return issue;
     }
     return undefined;
@@ -140,26 +156,28 @@ function strictNumberIssue(schema: JsonSchema, data: unknown, path: string): Val
   for (const [key, sub] of Object.entries(properties)) {
     const subSchema = asSchema(sub);
     if (!subSchema || !Object.hasOwn(object, key)) continue;
-    const issue = strictNumberIssue(subSchema, object[key], `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    const issue = strictInputIssue(subSchema, object[key], `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
     if (issue) return issue;
   }
   return undefined;
 }
 
 /**
- * An Ajv plugin for strict numbers (the app's `ajv.plugins`). Coercion turns query text such as `Infinity`, `1e309`,
- * `0x10` or ` 5`, and a JSON `null` or `true`, into numbers; a JSON `1e309` parses to Infinity. With this plugin a
- * field whose schema is a number takes only a finite number or the text of one in JSON's grammar: anything else is
- * a 400 (`querystring/limit must be a finite number`) before coercion runs.
+ * An Ajv plugin for strict input (the app's `ajv.plugins`), applied to every route's parameters, query, headers and
+ * body. Numbers: coercion turns query text such as `Infinity`, `1e309`, `0x10` or ` 5`, and a JSON `null` or `true`,
+ * into numbers, and a JSON `1e309` parses to Infinity; with this plugin a field whose schema is a number takes only a
+ * finite number or the text of one in JSON's grammar, anything else is a 400 (`querystring/limit must be a finite
+ * number`) before coercion runs. Text: no string field takes a NUL character (PostgreSQL refuses it in `text` and
+ * `jsonb`), whatever its schema; {@link SafeText} also refuses the other control characters.
  */
-export function strictNumbers<A extends SchemaCompiler>(ajv: A): A {
+export function strictInput<A extends SchemaCompiler>(ajv: A): A {
   const compile = ajv.compile.bind(ajv);
   ajv.compile = (schema: object, meta?: boolean): Validator => {
     const validate = compile(schema, meta);
     const root = asSchema(schema);
     if (!root) return validate;
     const strict: Validator = function (this: unknown, data: unknown, context?: never) {
-      const issue = strictNumberIssue(root, data, '');
+      const issue = strictInputIssue(root, data, '');
       if (issue) {
         strict.errors = [issue];
         return false;

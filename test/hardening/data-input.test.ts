@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { strictInput } from '../../src/http/contract.ts';
 import { queryRows } from '../../src/infra/db.ts';
 import { LIKE_RATE_LIMIT } from '../../src/releases/routes.ts';
 import { MODES } from '../support/services.ts';
@@ -19,6 +21,47 @@ interface ErrorAnswer {
 }
 
 const json = { ...adminHeaders, 'content-type': 'application/json' };
+
+describe('strictInput: the Ajv plugin every route validates through', () => {
+  /** A compiler whose own validation accepts everything, so only the plugin decides. */
+  function compile(schema: object) {
+    const accepting = Object.assign((_data: unknown) => true, { errors: null as unknown[] | null });
+    const ajv = strictInput({ compile: (_schema: object) => accepting });
+    const validate = ajv.compile(schema);
+    return (data: unknown) => (validate(data) === true ? 'ok' : validate.errors?.[0]);
+  }
+  const schema = {
+    type: 'object',
+    properties: {
+      text: { type: 'string' },
+      count: { type: 'integer' },
+      maybe: { anyOf: [{ type: 'number' }, { type: 'null' }] },
+      list: { type: 'array', items: { type: 'object', properties: { 'a/b': { type: 'number' } } } },
+      either: { anyOf: [{ type: 'number' }, { type: 'string' }] },
+    },
+  };
+  const check = compile(schema);
+
+  it.each<[unknown, unknown]>([
+    [{ text: 'ok', count: 5, maybe: null, list: [{ 'a/b': 1.5 }], either: '0x10' }, 'ok'],
+    [{ count: '12' }, 'ok'],
+    [{ count: '1e2' }, 'ok'],
+    [{ count: 'many' }, 'ok'], // not coercible: Ajv's own type error applies
+    [{ text: 'a\u0000b' }, { instancePath: '/text', message: 'must not contain NUL characters' }],
+    [{ count: 'Infinity' }, { instancePath: '/count', message: 'must be a finite number' }],
+    [{ count: Number.POSITIVE_INFINITY }, { instancePath: '/count', message: 'must be a finite number' }],
+    [{ count: ' 7' }, { instancePath: '/count', message: 'must be a finite number' }],
+    [{ count: null }, { instancePath: '/count', message: 'must be a finite number' }],
+    [{ count: false }, { instancePath: '/count', message: 'must be a finite number' }],
+    [{ maybe: '0b11' }, { instancePath: '/maybe', message: 'must be a finite number' }],
+    [
+      { list: [{ 'a/b': 1 }, { 'a/b': Number.NaN }] },
+      { instancePath: '/list/1/a~1b', message: 'must be a finite number' },
+    ],
+  ])('%j → %j', (data, expected) => {
+    expect(check(data)).toEqual(expected === 'ok' ? 'ok' : expect.objectContaining(expected));
+  });
+});
 
 describe.each(MODES)('hostile input is refused with 400, never a 500 (%s)', (mode) => {
   let db: TestDb;
@@ -242,6 +285,37 @@ describe.each(MODES)('hostile input is refused with 400, never a 500 (%s)', (mod
         headers: { authorization: `Bearer ${token}` },
       });
       expect(res.statusCode).toBe(401);
+      expect(await stack.container.guestAuth.verify(token)).toBeUndefined();
+    });
+
+    it.each([
+      ['a NUL byte', 'guest_\u0000x'],
+      ['10 KB', `guest_${'x'.repeat(10_240)}`],
+      ['another form', 'admin'],
+    ])('a correctly signed guest token whose sub holds %s is refused (401, no 500)', async (_, sub) => {
+      const token = await new SignJWT({ role: 'guest' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(sub)
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .setIssuer('backbeat')
+        .sign(key);
+      const headers = { authorization: `Bearer ${token}` };
+      const like = await stack.app.inject({ method: 'POST', url: '/api/new-releases/songs/1/like', headers });
+      expect(like.statusCode).toBe(401);
+      // Routes where a user is optional treat it as no user.
+      expect((await stack.app.inject({ url: '/api/new-releases', headers })).statusCode).toBe(200);
+    });
+
+    it('a correctly signed token older than the token lifetime is refused, whatever its exp says', async () => {
+      const issued = Math.floor(Date.now() / 1000) - 31 * 86_400;
+      const token = await new SignJWT({ role: 'guest' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(`guest_${randomUUID()}`)
+        .setIssuedAt(issued)
+        .setExpirationTime(1e15)
+        .setIssuer('backbeat')
+        .sign(key);
       expect(await stack.container.guestAuth.verify(token)).toBeUndefined();
     });
 
