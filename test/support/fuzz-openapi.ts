@@ -82,10 +82,14 @@ export function operationsOf(doc: OpenApiDocument): FuzzOperation[] {
   return out;
 }
 
-/** Coerces a path or query string to the parameter's declared type the way Fastify's default validator does. */
+/** Reads a path or query string as the parameter's declared type (decimal, finite numbers; `true`/`false`). */
 function coerce(schema: JsonSchema, raw: string): unknown {
   const type = Array.isArray(schema.type) ? (schema.type[0] as unknown) : schema.type;
-  if ((type === 'integer' || type === 'number') && raw !== '' && Number(raw) === +raw && !Number.isNaN(+raw)) {
+  if (
+    (type === 'integer' || type === 'number') &&
+    /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(raw) &&
+    Number.isFinite(+raw)
+  ) {
     return +raw;
   }
   if (type === 'boolean' && (raw === 'true' || raw === 'false')) return raw === 'true';
@@ -94,7 +98,7 @@ function coerce(schema: JsonSchema, raw: string): unknown {
 
 /**
  * Validators of the document's schemas (JSON Schema, checked with TypeBox's schema engine). Path and query values
- * are coerced first, as Fastify does, so "would the server accept this" can be answered before sending.
+ * are read as their declared type first, so "does the document accept this" can be answered before sending.
  */
 export class SchemaValidators {
   /** Errors of `value` against `schema` as text, or `undefined` when it is valid. */

@@ -134,6 +134,8 @@ export class FuzzStats {
   writeChecks = 0;
   readonly violations: Violation[] = [];
   readonly knownHits = new Map<string, { sent: number; failed: number }>();
+  /** Requests valid by the document (parameters, body, credentials) that got a 400: reported, not failed on. */
+  readonly validRefused: string[] = [];
 
   record(request: FuzzRequest, status: number): void {
     this.requests += 1;
@@ -153,6 +155,10 @@ export class FuzzStats {
         `write checks=${this.writeChecks}; not sendable=${this.unsendable}; violations=${this.violations.filter((v) => !v.known).length}`,
       ...[...this.byOp.entries()].map(([op, n]) => `  ${op}: ${n}`),
     ];
+    if (this.validRefused.length) {
+      lines.push(`  valid by the document but refused with 400: ${this.validRefused.length}, e.g.`);
+      lines.push(...[...new Set(this.validRefused)].slice(0, 5).map((line) => `    ${line}`));
+    }
     for (const [id, hits] of this.knownHits) {
       lines.push(`  KNOWN_DEFECT ${id}: ${hits.sent} requests matched, ${hits.failed} still failing`);
     }
