@@ -203,6 +203,7 @@ async function main(): Promise<void> {
             'heap before',
             'heap peak',
             'heap after GC',
+            'external after GC',
           ],
           results.map((r) => [
             r.name,
