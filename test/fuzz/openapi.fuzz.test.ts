@@ -37,6 +37,7 @@ const REQUESTS_PER_MODE = Math.round(6000 * SCALE);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const COLLECT = process.env.FUZZ_COLLECT === '1';
 const BATCH = 12;
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** An answer slower than this is a hang (the suite must never wait on a stream). */
 const ANSWER_TIMEOUT_MS = 10_000;
 
@@ -248,9 +249,9 @@ describe.each(MODES)('OpenAPI fuzz (%s)', (mode) => {
         continue;
       }
       stats.record(request, answer.status);
-      if (request.method !== 'GET') writes.push({ request, status: answer.status });
+      if (!READS.has(request.method)) writes.push({ request, status: answer.status });
       if (answer.status < 400) {
-        if (request.method !== 'GET') checkWrites = false;
+        if (!READS.has(request.method)) checkWrites = false;
         if (budget !== undefined) budgetUsed.set(request.op, (budgetUsed.get(request.op) ?? 0) + 1);
         harvestFrom(answer.body);
       }
@@ -259,6 +260,7 @@ describe.each(MODES)('OpenAPI fuzz (%s)', (mode) => {
         doc,
         validators,
         ops.find((o) => o.key === request.op),
+        request.method,
         answer,
       );
       if (problems.length === 0) continue;

@@ -522,6 +522,12 @@ const EXTRA_HEADERS: fc.Arbitrary<[string, string]> = fc.oneof(
     ['range', 'bytes=0-1,5-3'],
     ['user-agent', 'x'.repeat(LONG)],
     ['x-request-id', '\u0000'],
+    ['content-length', '3'],
+    ['content-length', '99999999'],
+    ['content-length', 'abc'],
+    ['transfer-encoding', 'chunked'],
+    ['content-encoding', 'gzip'],
+    ['expect', '100-continue'],
   ),
   hostileText.map((value): [string, string] => ['last-event-id', value]),
   hostileText.map((value): [string, string] => ['x-fuzz', value]),
@@ -581,7 +587,7 @@ export function strayRequestArbitrary(paths: string[]): fc.Arbitrary<FuzzRequest
     fc.constantFrom(...RAW_ENCODED).map((bad) => `/api/${bad}`),
     fc.constantFrom('/api', '/api/', '//api//health', '/api/health/..', `/api/${'a'.repeat(LONG)}`, '/api/health?%'),
   );
-  const method = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS');
+  const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS');
   return fc.record({ url, method }).map(({ url: u, method: m }) => ({
     op: 'stray',
     method: m,
