@@ -322,7 +322,7 @@ export const EnvSchema = Type.Object({
   UPSTREAM_TIMEOUT_MS: integer(10_000, 100, 120_000),
   FETCH_CRON: cron('*/10 * * * *'),
   FETCH_ON_START: boolean(true),
-  FETCH_RUN_STALE_MS: integer(30_000, 1000, 3_600_000),
+  FETCH_RUN_STALE_MS: integer(10_000, 1000, 3_600_000),
   RELEASE_LANGUAGES: languages('hindi,malayalam,tamil,telugu,punjabi'),
   RELEASE_PAGES: integer(2, 1, 50),
   RELEASE_PAGE_SIZE: integer(50, 1, 100),

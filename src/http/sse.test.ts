@@ -265,6 +265,22 @@ describe.each(['socket', 'response'] as const)(`${SseHub.name} (transport: %s)`,
     for (const client of clients) expect(client.text()).toMatch(/^retry: 3000\n\n(: ping\n\n)+$/);
   });
 
+  it('writes an event broadcast twice once: a live event raises the watermark', async () => {
+    const { hub, port } = await start(undefined);
+    const client = await connect(port);
+    await waitFor(() => hub.stats().connections === 1 && hub.stats().pending === 0, 'live connection');
+    const frame = (id: number) => formatSseEvent({ id, event: 'new_release', data: { id } });
+    expect(hub.broadcast(frame(1), 1)).toBe(1);
+    expect(hub.broadcast(frame(2), 2)).toBe(1);
+    // Published again from the outbox after a crash: already delivered, so skipped.
+    expect(hub.broadcast(frame(2), 2)).toBe(0);
+    expect(hub.broadcast(frame(1), 1)).toBe(0);
+    expect(hub.broadcast(frame(3), 3)).toBe(1);
+    const expected = RETRY + frame(1).toString() + frame(2).toString() + frame(3).toString();
+    await waitFor(() => client.body().length >= Buffer.byteLength(expected), 'three frames');
+    expect(client.text()).toBe(expected);
+  });
+
   it('writes identical bytes to three clients', async () => {
     const { hub, port } = await start(undefined);
     const clients = await Promise.all([connect(port), connect(port), connect(port)]);

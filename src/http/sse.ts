@@ -541,7 +541,7 @@ class Connection implements SseConnection {
     this.#state = 'live';
     for (const out of buffered) {
       if (this.#state !== 'live') break;
-      if (this.#accepts(out.eventId)) this.#writeLive(out);
+      if (this.#accepts(out.eventId)) this.#writeEvent(out);
     }
   }
 
@@ -558,7 +558,7 @@ class Connection implements SseConnection {
   offer(out: Outgoing): boolean {
     if (out.topic !== undefined && this.#topics !== undefined && !this.#topics.has(out.topic)) return false;
     if (!this.#accepts(out.eventId)) return false;
-    if (this.#state === 'live') return this.#writeLive(out);
+    if (this.#state === 'live') return this.#writeEvent(out);
     if (this.#state === 'closed' || this.#buffered === undefined) return false;
     this.#buffered.push(out);
     this.#bufferedBytes += out.bytes.length;
@@ -595,6 +595,15 @@ class Connection implements SseConnection {
     }
     this.#link.wrote(payload.bytes.length);
     return this.#sink.write(payload);
+  }
+
+  /**
+   * Writes a live event and raises the watermark to its id: an event published twice (a process killed between
+   * publishing it and marking it sent publishes it again from the outbox) reaches each client once.
+   */
+  #writeEvent(out: Outgoing): boolean {
+    if (out.eventId !== undefined) this.#watermark = out.eventId;
+    return this.#writeLive(out);
   }
 
   #writeLive(payload: Payload): boolean {
@@ -649,8 +658,9 @@ class Connection implements SseConnection {
  * ```
  *
  * The watermark also applies after `goLive()`: a broadcast of an event the replay already contained (the bus
- * delivering it after the database read saw it) is skipped for that client. Ids are compared numerically, so they
- * must be the monotonic database event ids.
+ * delivering it after the database read saw it) is skipped for that client, and so is an event broadcast again after
+ * the client got it (each live event raises the watermark). Ids are compared numerically, so they must be the
+ * monotonic database event ids.
  */
 export class SseHub {
   readonly #connections = new Set<Connection>();
