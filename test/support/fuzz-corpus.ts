@@ -28,6 +28,8 @@ const CASES: readonly CorpusCase[] = [
   // Cursors of impossible dates (500).
   { op: 'GET /api/new-releases', method: 'GET', url: `/api/new-releases?cursor=${b64('2026-02-30|1')}` },
   { op: 'GET /api/new-releases', method: 'GET', url: `/api/new-releases?limit=53&cursor=${b64('2026-02-31|1')}` },
+  // A language name that is a key of every object's prototype (500).
+  { op: 'GET /api/new-releases', method: 'GET', url: '/api/new-releases?language=__proto__' },
   // NUL in text that reaches SQL (500).
   { op: 'GET /api/new-releases/albums/{name}', method: 'GET', url: '/api/new-releases/albums/%00' },
   { op: 'GET /api/new-releases/albums/{name}', method: 'GET', url: '/api/new-releases/albums/a%00b' },
