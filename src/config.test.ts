@@ -101,6 +101,10 @@ describe('parseConfig', () => {
     expect(parseConfig({ RELEASE_LANGUAGES: 'ml, ta,tamil' }).releases.languages).toEqual(['malayalam', 'tamil']);
     expect(languageName('PA')).toBe('punjabi');
     expect(languageName('xx')).toBeUndefined();
+    for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(languageName(key), key).toBeUndefined();
+    }
+    expect(() => parseConfig({ RELEASE_LANGUAGES: '__proto__' })).toThrow(/RELEASE_LANGUAGES/);
   });
 
   it('accepts a 32-byte encryption key as hex or base64', () => {

@@ -28,7 +28,8 @@ export const LANGUAGE_NAMES: ReadonlySet<string> = new Set(Object.values(LANGUAG
 export function languageName(input: string): string | undefined {
   const key = input.trim().toLowerCase();
   if (LANGUAGE_NAMES.has(key)) return key;
-  return LANGUAGE_CODES[key];
+  // Own keys only: `__proto__`, `constructor` and friends are not language codes.
+  return Object.hasOwn(LANGUAGE_CODES, key) ? LANGUAGE_CODES[key] : undefined;
 }
 
 /**
