@@ -170,6 +170,32 @@ describe('request hygiene', () => {
     },
   };
 
+  it('answers a body over the 1 MiB limit with 413 in the error shape, before the handler runs', async () => {
+    let handled = 0;
+    const counting: HttpModule = {
+      name: 'counting',
+      plugin: async (app) => {
+        app.post('/api/count', async () => ({ handled: ++handled }));
+      },
+    };
+    const app = await appWith({ modules: [counting] });
+    const big = JSON.stringify({ pad: 'x'.repeat(1024 * 1024) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/count',
+      payload: big,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({
+      error: { code: 'BACKBEAT_ERR_PAYLOAD_TOO_LARGE', message: expect.any(String) as string },
+    });
+    expect(handled).toBe(0);
+    const small = await app.inject({ method: 'POST', url: '/api/count', payload: { pad: 'x' } });
+    expect(small.json()).toEqual({ handled: 1 });
+    await app.close();
+  });
+
   it('answers a body that is not JSON with 415, not a validation error', async () => {
     const app = await appWith({ modules: [echo] });
     const res = await app.inject({
