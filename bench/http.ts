@@ -27,9 +27,8 @@ import { parseConfig } from '../src/config.ts';
 import { createContainer, type Container } from '../src/container.ts';
 import { openDatabase, queryRows, type DatabaseHandle } from '../src/infra/db.ts';
 import { createLogger } from '../src/infra/logger.ts';
-import { releasePresenter } from '../src/releases/present.ts';
 import { ReleasesRepository } from '../src/releases/repository.ts';
-import { generateSongWrites, paginate } from './ingest.ts';
+import { seedReleases } from './ingest.ts';
 import {
   collectGarbage,
   CpuMeter,
@@ -423,30 +422,6 @@ async function drive(
   });
 }
 
-/** Stores `releases` albums (several songs each, dated within the list's recent window) through ingestPage. */
-async function seed(database: DatabaseHandle, releases: number): Promise<{ songs: number; featured: number }> {
-  const now = new Date();
-  const all = generateSongWrites({ songs: Math.ceil(releases * 6), prefix: 'h', seed: 99, now, daysBack: 25 });
-  const albums = new Set<string>();
-  const songs = all.filter((s) => {
-    if (albums.size >= releases && !albums.has(s.albumKey)) return false;
-    albums.add(s.albumKey);
-    return true;
-  });
-  const repository = new ReleasesRepository(database.db);
-  let featured = 0;
-  for (const page of paginate(songs, 50)) {
-    const out = await repository.ingestPage(page, {
-      runId: 'bench-http-seed',
-      now,
-      payloadOf: (song) => releasePresenter(7)({ ...song, featured: true }, now),
-    });
-    featured += out.newlyFeatured.length;
-  }
-  await repository.recordSource('jiosaavn', { ok: true, at: now });
-  return { songs: songs.length, featured };
-}
-
 export const CACHED_PATH = '/bench/new-releases-cached';
 
 /**
@@ -560,7 +535,7 @@ async function benchMode(
   try {
     await database.migrate();
     process.stdout.write(`  ${mode}: storing ${int(o.releases)} releases ... `);
-    const seeded = await seed(database, o.releases);
+    const seeded = await seedReleases(database, o.releases, { prefix: 'h', seed: 99, runId: 'bench-http-seed' });
     console.log(`${int(seeded.songs)} songs, ${int(seeded.featured)} featured`);
     const config = parseConfig({
       NODE_ENV: 'production',

@@ -238,6 +238,44 @@ export function paginate<T>(list: readonly T[], size: number): T[][] {
   return pages;
 }
 
+/**
+ * Stores `releases` albums (several songs each, dated within the list's recent window) through ingestPage, for the
+ * benchmarks that read lists (`http.ts`, `memory.ts`).
+ */
+export async function seedReleases(
+  database: DatabaseHandle,
+  releases: number,
+  options: { prefix: string; seed: number; runId: string },
+): Promise<{ songs: number; featured: number }> {
+  const now = new Date();
+  const all = generateSongWrites({
+    songs: Math.ceil(releases * 6),
+    prefix: options.prefix,
+    seed: options.seed,
+    now,
+    daysBack: 25,
+  });
+  const albums = new Set<string>();
+  const songs = all.filter((s) => {
+    if (albums.size >= releases && !albums.has(s.albumKey)) return false;
+    albums.add(s.albumKey);
+    return true;
+  });
+  const repository = new ReleasesRepository(database.db);
+  const present = releasePresenter(7);
+  let featured = 0;
+  for (const page of paginate(songs, 50)) {
+    const out = await repository.ingestPage(page, {
+      runId: options.runId,
+      now,
+      payloadOf: (song) => present({ ...song, featured: true }, now),
+    });
+    featured += out.newlyFeatured.length;
+  }
+  await repository.recordSource('jiosaavn', { ok: true, at: now });
+  return { songs: songs.length, featured };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The row-by-row baseline: what the page write looks like without set-based SQL. Same tables, same rules (first
 // occurrence of a song in a page wins; unchanged fingerprint → no write; an album's first inserted song is featured

@@ -17,10 +17,8 @@ import { parseConfig } from '../src/config.ts';
 import { createContainer } from '../src/container.ts';
 import { openDatabase, queryRows, type DatabaseHandle } from '../src/infra/db.ts';
 import { createLogger } from '../src/infra/logger.ts';
-import { releasePresenter } from '../src/releases/present.ts';
-import { ReleasesRepository } from '../src/releases/repository.ts';
 import { encodeCursor } from '../src/releases/service.ts';
-import { generateSongWrites, paginate } from './ingest.ts';
+import { seedReleases } from './ingest.ts';
 import { collectGarbage, describeMachine, fixed, hasGc, heading, int, machineInfo, sleep, table } from './lib.ts';
 
 const { values: args } = parseArgs({
@@ -39,30 +37,6 @@ const CONCURRENCY = Number(args.concurrency);
 
 const MiB = 1024 * 1024;
 const mib = (bytes: number): string => fixed(bytes / MiB, 1);
-
-/** Stores `releases` albums (several songs each, dated within the list's window) through ingestPage. */
-async function seed(database: DatabaseHandle, releases: number): Promise<{ songs: number; featured: number }> {
-  const now = new Date();
-  const all = generateSongWrites({ songs: Math.ceil(releases * 6), prefix: 'm', seed: 41, now, daysBack: 25 });
-  const albums = new Set<string>();
-  const songs = all.filter((s) => {
-    if (albums.size >= releases && !albums.has(s.albumKey)) return false;
-    albums.add(s.albumKey);
-    return true;
-  });
-  const repository = new ReleasesRepository(database.db);
-  let featured = 0;
-  for (const page of paginate(songs, 50)) {
-    const out = await repository.ingestPage(page, {
-      runId: 'bench-memory-seed',
-      now,
-      payloadOf: (song) => releasePresenter(7)({ ...song, featured: true }, now),
-    });
-    featured += out.newlyFeatured.length;
-  }
-  await repository.recordSource('jiosaavn', { ok: true, at: now });
-  return { songs: songs.length, featured };
-}
 
 /**
  * `count` distinct cursors the API accepts: first the (date, id) of every stored featured release (what a client
@@ -158,7 +132,7 @@ async function main(): Promise<void> {
   try {
     await database.migrate();
     process.stdout.write(`storing ${int(RELEASES)} releases ... `);
-    const seeded = await seed(database, RELEASES);
+    const seeded = await seedReleases(database, RELEASES, { prefix: 'm', seed: 41, runId: 'bench-memory-seed' });
     console.log(`${int(seeded.songs)} songs, ${int(seeded.featured)} featured`);
     const config = parseConfig({
       NODE_ENV: 'production',

@@ -19,6 +19,7 @@
  * (the run had finished). Each trial starts from empty tables; the next child is started (and waits for a go) while
  * the current trial is checked.
  */
+import { mulberry32 } from '../../src/sandbox/random.ts';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,18 +105,6 @@ interface LogLine {
   runId?: string;
   page?: number;
   language?: string;
-}
-
-/** Seeded PRNG (mulberry32): the same seed gives the same kill delays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -228,7 +217,7 @@ type CrashBus = Bus<{
 export async function runCrashTrials(options: CrashTrialsOptions): Promise<CrashTrialsReport> {
   const { mode, trials, seed } = options;
   const log = options.log ?? (() => undefined);
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const maxKillDelayMs = options.maxKillDelayMs ?? DEFAULT_MAX_KILL_DELAY_MS;
   const began = Date.now();
   const report: CrashTrialsReport = {
