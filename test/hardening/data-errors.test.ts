@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Release } from '../../src/releases/contract.ts';
 import type { Presenter } from '../../src/releases/present.ts';
 import type { ReleasesRepository, SongRow, SourceRow } from '../../src/releases/repository.ts';
 import { ReleasesService, encodeCursor, publicError, publicRunSummary } from '../../src/releases/service.ts';
 import { MODES } from '../support/services.ts';
-import { adminHeaders, openTestDb, resetDatabase, startStack, type Stack, type TestDb } from '../support/stack.ts';
+import { adminHeaders, type Stack, type TestDb, useTestStack } from '../support/stack.ts';
 
 /** What the fuzzing found in `sources[].lastError`: a database error with its SQL. */
 const RAW_SQL =
@@ -80,17 +80,10 @@ describe('publicError: a fixed catalog of codes and messages', () => {
 describe.each(MODES)('public answers never carry raw error text (%s)', (mode) => {
   let db: TestDb;
   let stack: Stack;
-
-  beforeAll(async () => {
-    db = await openTestDb(mode, 'data_errors');
-    stack = await startStack({ db });
-  });
-  afterAll(async () => {
-    await stack?.close();
-    await db?.close();
+  useTestStack(mode, 'data_errors', (opened) => {
+    ({ db, stack } = opened);
   });
   beforeEach(async () => {
-    await resetDatabase(db.handle);
     await stack.container.releases.service.invalidate();
   });
 

@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { strictInput } from '../../src/http/contract.ts';
 import { queryRows } from '../../src/infra/db.ts';
 import { LIKE_RATE_LIMIT } from '../../src/releases/routes.ts';
 import { MODES } from '../support/services.ts';
-import {
-  JWT_SECRET,
-  adminHeaders,
-  openTestDb,
-  resetDatabase,
-  startStack,
-  type Stack,
-  type TestDb,
-} from '../support/stack.ts';
+import { JWT_SECRET, adminHeaders, type Stack, type TestDb, useTestStack } from '../support/stack.ts';
 
 interface ErrorAnswer {
   error: { code: string; message: string };
@@ -66,17 +58,8 @@ describe('strictInput: the Ajv plugin every route validates through', () => {
 describe.each(MODES)('hostile input is refused with 400, never a 500 (%s)', (mode) => {
   let db: TestDb;
   let stack: Stack;
-
-  beforeAll(async () => {
-    db = await openTestDb(mode, 'data_input');
-    stack = await startStack({ db });
-  });
-  afterAll(async () => {
-    await stack?.close();
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await resetDatabase(db.handle);
+  useTestStack(mode, 'data_input', (opened) => {
+    ({ db, stack } = opened);
   });
 
   async function get(url: string, headers: Record<string, string> = {}) {

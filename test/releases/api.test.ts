@@ -1,22 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { MODES } from '../support/services.ts';
-import { adminHeaders, openTestDb, resetDatabase, startStack, type Stack, type TestDb } from '../support/stack.ts';
+import { adminHeaders, type Stack, type TestDb, useTestStack } from '../support/stack.ts';
 
 describe.each(MODES)('releases HTTP API (%s)', (mode) => {
   let db: TestDb;
   let stack: Stack;
-
-  beforeAll(async () => {
-    db = await openTestDb(mode, 'api');
-    stack = await startStack({ db });
+  useTestStack(mode, 'api', (opened) => {
+    ({ db, stack } = opened);
   });
-  afterAll(async () => {
-    await stack?.close();
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await resetDatabase(db.handle);
+  beforeEach(() => {
     stack.sandbox.reset();
   });
 

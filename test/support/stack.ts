@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.ts';
 import { createContainer, type Container, type Role } from '../../src/container.ts';
 import type { App } from '../../src/app.ts';
@@ -129,3 +130,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 }
 
 export const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+/**
+ * The usual lifecycle of an integration test file: one database and one stack for the file (opened before the
+ * first test, closed after the last), every table emptied before each test. `bind` receives both once they exist.
+ */
+export function useTestStack(
+  mode: Mode,
+  label: string,
+  bind: (opened: { db: TestDb; stack: Stack }) => void,
+  options: Omit<StackOptions, 'db'> = {},
+): void {
+  let db: TestDb | undefined;
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    db = await openTestDb(mode, label);
+    stack = await startStack({ ...options, db });
+    bind({ db, stack });
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await db?.close();
+  });
+  beforeEach(async () => {
+    if (db) await resetDatabase(db.handle);
+  });
+}
