@@ -44,6 +44,13 @@ export interface HttpClientOptions {
   backoffBaseMs?: number;
   /** Ceiling on any wait derived from the upstream (Retry-After) and on backoff. Default 60 000. */
   maxRetryAfterMs?: number;
+  /**
+   * Statuses that mean "slow down" besides 429 (MusicBrainz answers 503 when called too fast): handled like 429,
+   * pausing the bucket and throwing `UpstreamRateLimitedError`, never retried at once. Default none.
+   */
+  throttleStatuses?: readonly number[];
+  /** The pause after a throttling answer without a readable Retry-After. Default `maxRetryAfterMs`. */
+  defaultThrottleMs?: number;
   /** Injected in tests to keep retries instant. */
   sleep?: (ms: number) => Promise<void>;
   /** Injected in tests for deterministic jitter; returns [0, 1). */
@@ -78,6 +85,22 @@ export interface HttpClient {
   getJsonResponse<T = unknown>(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<JsonResponse<T>>;
   /** As {@link HttpClient.getJson} but returns the body as text (an empty body is a valid answer here). */
   getText(path: string, query?: QueryParams, headers?: RequestHeaders): Promise<string>;
+  /**
+   * POST `form` as `application/x-www-form-urlencoded` and parse the JSON answer (an OAuth token endpoint). Same
+   * bucket, retries and errors as {@link HttpClient.getJson}.
+   */
+  postForm<T = unknown>(
+    path: string,
+    form: Readonly<Record<string, string>>,
+    headers?: RequestHeaders,
+  ): Promise<JsonResponse<T>>;
+}
+
+/** The parts of a `fetch` request an attempt sends (the signal and redirect policy are added per attempt). */
+interface RequestShape {
+  method: 'GET' | 'POST';
+  headers: Headers;
+  body?: string;
 }
 
 /**
@@ -117,6 +140,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     retries = 3,
     backoffBaseMs = 300,
     maxRetryAfterMs = 60_000,
+    throttleStatuses = [],
     sleep = (ms: number) => delay(ms),
     random = Math.random,
     now = Date.now,
@@ -124,6 +148,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   if (!Number.isInteger(retries) || retries < 0)
     throw new RangeError(`retries must be an integer >= 0, got ${retries}`);
   const doFetch = options.fetch ?? fetch;
+  const defaultThrottleMs = options.defaultThrottleMs ?? maxRetryAfterMs;
+  const throttles = new Set([429, ...throttleStatuses]);
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
 
   function buildUrl(path: string, query: QueryParams | undefined): URL {
@@ -140,14 +166,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  async function attemptOnce(url: URL, headers: Headers, attempt: number): Promise<Attempt> {
+  async function attemptOnce(url: URL, init: RequestShape, attempt: number): Promise<Attempt> {
     const path = url.pathname;
     const started = now();
     const signal = AbortSignal.timeout(timeoutMs);
     let res: Response;
     let body: string;
     try {
-      res = await doFetch(url, { method: 'GET', headers, signal, redirect: 'follow' });
+      res = await doFetch(url, { ...init, signal, redirect: 'follow' });
       if (res.status >= 200 && res.status < 300) {
         // Read inside the try: a body cut off or stalled past the deadline is a network/timeout failure.
         body = await res.text();
@@ -174,9 +200,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
     if (status >= 200 && status < 300) return { ok: true, status, body };
 
-    if (status === 429) {
+    if (throttles.has(status)) {
       const retryAfterMs = Math.min(
-        parseRetryAfter(res.headers.get('retry-after'), now()) ?? maxRetryAfterMs,
+        parseRetryAfter(res.headers.get('retry-after'), now()) ?? defaultThrottleMs,
         maxRetryAfterMs,
       );
       await rateLimiter.pause(service, new Date(now() + retryAfterMs));
@@ -184,7 +210,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         ok: false,
         retry: false,
         minDelayMs: 0,
-        error: new UpstreamRateLimitedError(service, { retryAfterMs, attempts: attempt, path }),
+        error: new UpstreamRateLimitedError(service, { retryAfterMs, attempts: attempt, path, status }),
       };
     }
 
@@ -221,10 +247,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     query: QueryParams | undefined,
     extraHeaders: RequestHeaders | undefined,
     accept: string,
+    form?: Readonly<Record<string, string>>,
   ): Promise<{ status: number; body: string; attempts: number; path: string }> {
     const url = buildUrl(path, query);
     const headers = new Headers({ 'user-agent': userAgent, accept });
     for (const [name, value] of Object.entries(extraHeaders ?? {})) headers.set(name, value);
+    const init: RequestShape = form
+      ? { method: 'POST', headers, body: new URLSearchParams(form).toString() }
+      : { method: 'GET', headers };
+    if (form) headers.set('content-type', 'application/x-www-form-urlencoded');
 
     let lastFailure: UpstreamError | UpstreamRateLimitedError | undefined;
     /** The least wait before the next attempt (a 5xx's Retry-After), set by the attempt that failed. */
@@ -250,7 +281,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         );
       }
 
-      const outcome = await attemptOnce(url, headers, n).catch((err: unknown) => {
+      const outcome = await attemptOnce(url, init, n).catch((err: unknown) => {
         throw new AbortError(asError(err)); // e.g. the pause after a 429 failed to reach the database
       });
       if (outcome.ok) return { status: outcome.status, body: outcome.body, attempts: n, path: url.pathname };
@@ -287,8 +318,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     path: string,
     query?: QueryParams,
     headers?: RequestHeaders,
+    form?: Readonly<Record<string, string>>,
   ): Promise<JsonResponse<T>> {
-    const res = await send(path, query, headers, 'application/json');
+    const res = await send(path, query, headers, 'application/json', form);
     const malformed = (reason: string, cause?: unknown) => {
       logger?.warn(
         { event: 'upstream_request_failed', service, path: res.path, kind: 'malformed', status: res.status },
@@ -318,5 +350,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       (await getJsonResponse<T>(path, query, headers)).body,
     getText: async (path: string, query?: QueryParams, headers?: RequestHeaders): Promise<string> =>
       (await send(path, query, headers, 'text/plain, */*')).body,
+    postForm: async <T>(path: string, form: Readonly<Record<string, string>>, headers?: RequestHeaders) =>
+      getJsonResponse<T>(path, undefined, headers, form),
   };
 }

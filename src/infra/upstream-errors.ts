@@ -104,14 +104,17 @@ export class RateLimitedError extends UpstreamFailure {
  * `now + retryAfterMs` (Retry-After, capped at the client's ceiling), so later takes refuse until then.
  */
 export class UpstreamRateLimitedError extends UpstreamFailure {
-  readonly status = 429;
+  /** 429, or a status the client was told means "slow down" (MusicBrainz' 503). */
+  readonly status: number;
   readonly retryAfterMs: number;
   readonly attempts: number;
   readonly path: string | undefined;
   readonly retryable = true;
 
-  constructor(service: string, details: { retryAfterMs: number; attempts: number; path?: string }) {
-    super(service, `${service}: upstream answered 429, paused for ${details.retryAfterMs} ms`);
+  constructor(service: string, details: { retryAfterMs: number; attempts: number; path?: string; status?: number }) {
+    const status = details.status ?? 429;
+    super(service, `${service}: upstream answered ${status}, paused for ${details.retryAfterMs} ms`);
+    this.status = status;
     this.name = 'UpstreamRateLimitedError';
     this.retryAfterMs = details.retryAfterMs;
     this.attempts = details.attempts;
