@@ -336,3 +336,128 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(header, NOW)).toBe(expected);
   });
 });
+
+describe('createHttpClient: postForm', () => {
+  /** Wraps a handler so the request's method and body are recorded before it answers. */
+  function recording(into: { method: string; body: string; headers: IncomingHttpHeaders }[], then: Handler): Handler {
+    return (req, res) => {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        into.push({ method: req.method ?? '', body, headers: req.headers });
+        then(req, res);
+      });
+    };
+  }
+
+  it('POSTs the form url-encoded with one token and returns the parsed JSON answer', async () => {
+    const received: { method: string; body: string; headers: IncomingHttpHeaders }[] = [];
+    const stub = await startStub([recording(received, json(200, { access_token: 'abc', expires_in: 3600 }))]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient({ ...stub, baseUrl: `${stub.baseUrl}/auth/` }, limiter);
+
+    const res = await client.postForm(
+      '/api/token',
+      { grant_type: 'client_credentials', scope: 'a b&c=d/é' },
+      { authorization: 'Basic eDp5' },
+    );
+
+    expect(res).toEqual({
+      body: { access_token: 'abc', expires_in: 3600 },
+      status: 200,
+      attempts: 1,
+      path: '/auth/api/token',
+    });
+    expect(stub.hits.map((h) => h.url)).toEqual(['/auth/api/token']);
+    expect(received).toHaveLength(1);
+    const sent = received[0]!;
+    expect(sent.method).toBe('POST');
+    expect(sent.body).toBe('grant_type=client_credentials&scope=a+b%26c%3Dd%2F%C3%A9');
+    expect(sent.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(sent.headers.authorization).toBe('Basic eDp5');
+    expect(sent.headers.accept).toBe('application/json');
+    expect(sent.headers['user-agent']).toBe('Backbeat-test/1.0 (+https://example.test)');
+    expect(limiter.takes).toEqual([{ service: 'testsvc', granted: true }]);
+  });
+
+  it('retries a 5xx with the same form, one token per attempt', async () => {
+    const received: { method: string; body: string; headers: IncomingHttpHeaders }[] = [];
+    const stub = await startStub([recording(received, json(502, {})), recording(received, json(200, { ok: 1 }))]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient(stub, limiter);
+
+    await expect(client.postForm('/api/token', { grant_type: 'client_credentials' })).resolves.toMatchObject({
+      body: { ok: 1 },
+      attempts: 2,
+    });
+    expect(received.map((r) => [r.method, r.body])).toEqual([
+      ['POST', 'grant_type=client_credentials'],
+      ['POST', 'grant_type=client_credentials'],
+    ]);
+    expect(limiter.granted).toBe(2);
+  });
+
+  it('reports a 4xx answer to a form as a client error, not retried', async () => {
+    const stub = await startStub([json(400, { error: 'invalid_client' })]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient(stub, limiter);
+
+    const err = await caught(client.postForm('/api/token', { grant_type: 'client_credentials' }));
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ kind: 'client', status: 400, attempts: 1, path: '/api/token' });
+    expect(stub.hits).toHaveLength(1);
+    expect(limiter.granted).toBe(1);
+  });
+});
+
+describe('createHttpClient: throttleStatuses', () => {
+  it('treats a listed 503 as "slow down": no retry, the bucket paused for Retry-After', async () => {
+    const stub = await startStub([json(503, {}, { 'retry-after': '5' }), json(200, { ok: 1 })]);
+    const limiter = new FakeRateLimiter(1000, () => NOW);
+    const { client, sleeps } = makeClient(stub, limiter, { throttleStatuses: [503], defaultThrottleMs: 2_000 });
+
+    const err = await caught(client.getJson('/ws/2/release'));
+
+    expect(err).toBeInstanceOf(UpstreamRateLimitedError);
+    expect(err).toMatchObject({ status: 503, retryAfterMs: 5_000, attempts: 1, retryable: true, service: 'testsvc' });
+    expect((err as Error).message).toContain('503');
+    expect(limiter.pauses).toEqual([{ service: 'testsvc', until: new Date(NOW + 5_000) }]);
+    expect(stub.hits).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+
+    // The pause holds the next call back before anything is sent.
+    await expect(client.getJson('/ws/2/release')).rejects.toBeInstanceOf(RateLimitedError);
+    expect(stub.hits).toHaveLength(1);
+  });
+
+  it('pauses for defaultThrottleMs when the throttling answer has no readable Retry-After', async () => {
+    const stub = await startStub([json(503, {}), json(503, {}, { 'retry-after': 'later' })]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient(stub, limiter, { throttleStatuses: [503], defaultThrottleMs: 2_000 });
+
+    for (const path of ['/a', '/b']) {
+      limiter.pausedUntil = null; // each call should reach the server; the pauses are asserted below
+      await expect(client.getJson(path)).rejects.toMatchObject({ status: 503, retryAfterMs: 2_000 });
+    }
+    expect(limiter.pauses.map((p) => p.until.getTime() - NOW)).toEqual([2_000, 2_000]);
+    expect(stub.hits).toHaveLength(2);
+  });
+
+  it('still retries the 5xx statuses it does not list, and still throttles on 429', async () => {
+    const stub = await startStub([json(500, {}), json(200, { ok: 1 })]);
+    const limiter = new FakeRateLimiter();
+    const { client, sleeps } = makeClient(stub, limiter, { throttleStatuses: [503], defaultThrottleMs: 2_000 });
+    await expect(client.getJson('/thing')).resolves.toEqual({ ok: 1 });
+    expect(stub.hits).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+    expect(limiter.pauses).toEqual([]);
+
+    const limited = await startStub([json(429, {})]);
+    const { client: c2 } = makeClient(limited, new FakeRateLimiter(), {
+      throttleStatuses: [503],
+      defaultThrottleMs: 2_000,
+    });
+    await expect(c2.getJson('/thing')).rejects.toMatchObject({ status: 429, retryAfterMs: 2_000 });
+  });
+});
