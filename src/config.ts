@@ -72,6 +72,27 @@ export interface Config {
     /** Open SSE streams this process accepts from one client address (more: 429). */
     readonly sseMaxPerIp: number;
   };
+  readonly trending: {
+    /** Spotify client credentials; without both the Trending job is disabled (and health says so). */
+    readonly spotifyClientId: string | undefined;
+    readonly spotifyClientSecret: string | undefined;
+    /** Pages of 50 read from `/v1/browse/new-releases` per refresh. */
+    readonly spotifyMaxPages: number;
+    /** The cached document goes stale this long after it was fetched. */
+    readonly cacheDurationMs: number;
+    /** A worker refreshes the document every `cacheDurationMs` (once per tick across workers). */
+    readonly backgroundSync: boolean;
+    /** Days of chart history the ranking (trending artists, popular albums) counts. */
+    readonly rankingWindowDays: number;
+    /** Sent on every MusicBrainz request; undefined: Backbeat's own. */
+    readonly musicbrainzUserAgent: string | undefined;
+    /** Searches MusicBrainz for each album in the background. */
+    readonly enrichment: boolean;
+    /** The `musicbrainz` bucket's pace when it is created: one request per this many ms, across every process. */
+    readonly musicbrainzIntervalMs: number;
+    /** `GET /api/spotify/trending` requests one client may send per minute. */
+    readonly rawPerMinute: number;
+  };
   /** Milliseconds to wait for in-flight work on SIGTERM/SIGINT before closing anyway. */
   readonly shutdownTimeoutMs: number;
   /** Milliseconds a client has to send a request's head and body (then 408). */
@@ -143,6 +164,15 @@ function integer(fallback: number, min: number, max: number) {
     if (!/^-?\d+$/.test(raw)) return `expected an integer, got "${raw}"`;
     const n = Number(raw);
     return n < min || n > max ? `expected an integer from ${min} to ${max}, got ${n}` : undefined;
+  };
+  return variable(check, Number, { default: String(fallback) });
+}
+
+function decimal(fallback: number, min: number, max: number) {
+  const check: Check = (raw) => {
+    if (!/^\d+(\.\d+)?$/.test(raw)) return `expected a number, got "${raw}"`;
+    const n = Number(raw);
+    return n < min || n > max ? `expected a number from ${min} to ${max}, got ${n}` : undefined;
   };
   return variable(check, Number, { default: String(fallback) });
 }
@@ -332,6 +362,24 @@ export const EnvSchema = Type.Object({
   SSE_HEARTBEAT_MS: integer(15_000, 100, 15_000),
   SSE_MAX_CONNECTIONS: integer(10_000, 1, 1_000_000),
   SSE_MAX_PER_IP: integer(20, 1, 1_000_000),
+  SPOTIFY_CLIENT_ID: Type.Optional(secret(8)),
+  SPOTIFY_CLIENT_SECRET: Type.Optional(secret(8)),
+  SPOTIFY_MAX_PAGES: integer(4, 1, 20),
+  CACHE_DURATION_HOURS: decimal(6, 0.001, 720),
+  ENABLE_BACKGROUND_SYNC: boolean(true),
+  TRENDING_WINDOW_DAYS: integer(7, 1, 90),
+  MUSICBRAINZ_USER_AGENT: Type.Optional(
+    variable(
+      (raw) =>
+        /^[^\s/]+\/[^\s]+ \(.+\)$/.test(raw)
+          ? undefined
+          : `expected "App/1.0 ( contact-url-or-email )" as MusicBrainz asks, got "${raw}"`,
+      (raw) => raw,
+    ),
+  ),
+  ENABLE_MUSICBRAINZ_ENRICHMENT: boolean(true),
+  MUSICBRAINZ_INTERVAL_MS: integer(1030, 1000, 60_000),
+  SPOTIFY_TRENDING_PER_MINUTE: integer(30, 1, 100_000),
 });
 
 export type EnvVariable = keyof typeof EnvSchema.properties;
@@ -435,6 +483,18 @@ export function parseConfig(env: Env): Config {
       sseHeartbeatMs: v.SSE_HEARTBEAT_MS,
       sseMaxConnections: v.SSE_MAX_CONNECTIONS,
       sseMaxPerIp: v.SSE_MAX_PER_IP,
+    },
+    trending: {
+      spotifyClientId: v.SPOTIFY_CLIENT_ID,
+      spotifyClientSecret: v.SPOTIFY_CLIENT_SECRET,
+      spotifyMaxPages: v.SPOTIFY_MAX_PAGES,
+      cacheDurationMs: Math.round(v.CACHE_DURATION_HOURS * 3_600_000),
+      backgroundSync: v.ENABLE_BACKGROUND_SYNC,
+      rankingWindowDays: v.TRENDING_WINDOW_DAYS,
+      musicbrainzUserAgent: v.MUSICBRAINZ_USER_AGENT,
+      enrichment: v.ENABLE_MUSICBRAINZ_ENRICHMENT,
+      musicbrainzIntervalMs: v.MUSICBRAINZ_INTERVAL_MS,
+      rawPerMinute: v.SPOTIFY_TRENDING_PER_MINUTE,
     },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS,

@@ -21,7 +21,10 @@ import { BullMqQueue } from './ports/redis/queue.ts';
 import { SqlRateLimiter } from './ports/sql-rate-limiter.ts';
 import { createAdminModule, type AdminModule } from './admin/module.ts';
 import type { JobModule } from './http/module.ts';
+import { SseHub } from './http/sse.ts';
+import { MUSICBRAINZ_SERVICE } from './providers/musicbrainz/client.ts';
 import { createReleasesModule, type ReleasesModule } from './releases/module.ts';
+import { createTrendingModule, musicbrainzBucket, type TrendingModule } from './trending/module.ts';
 
 /** What a process does: `serve` answers HTTP, `worker` runs jobs, `all` both, `cli` neither (one-off commands). */
 export type Role = 'serve' | 'worker' | 'all' | 'cli';
@@ -41,6 +44,7 @@ export interface Container {
   readonly adminToken: ResolvedSecret;
   readonly guestAuth: GuestAuth;
   readonly releases: ReleasesModule;
+  readonly trending: TrendingModule;
   readonly admin: AdminModule;
   /** Every job module, in registration order. */
   readonly jobs: readonly JobModule[];
@@ -93,7 +97,10 @@ export async function createContainer(config: Config, options: ContainerOptions)
       ? new BullMqQueue(redis)
       : new MemoryQueue({ logger: logger.child({ component: 'queue' }) });
     closers.push(() => queue.close());
-    const rateLimiter = new SqlRateLimiter({ db: database.db });
+    const rateLimiter = new SqlRateLimiter({
+      db: database.db,
+      serviceDefaults: { [MUSICBRAINZ_SERVICE]: musicbrainzBucket(config.trending.musicbrainzIntervalMs) },
+    });
     // Request rate limits (telemetry, guest tokens, likes) count in Redis so every process shares one budget.
     let rateLimitRedis: Redis | undefined;
     if (redis && servesHttp(options.role)) {
@@ -124,6 +131,14 @@ export async function createContainer(config: Config, options: ContainerOptions)
     const guestAuth = new GuestAuth(jwtSecret.value);
 
     const clock = options.clock ?? (() => new Date());
+    // One SSE stream per process for every job's events (releases replays its own; trending's carry no id).
+    const hub = new SseHub({
+      heartbeatMs: config.releases.sseHeartbeatMs,
+      retryMs: 3000,
+      maxConnections: config.releases.sseMaxConnections,
+      maxPerClient: config.releases.sseMaxPerIp,
+      logger: logger.child({ component: 'sse' }),
+    });
     const releases = createReleasesModule({
       config,
       logger,
@@ -134,9 +149,22 @@ export async function createContainer(config: Config, options: ContainerOptions)
       rateLimiter,
       metrics,
       health,
+      hub,
       clock,
     });
-    const jobs: JobModule[] = [releases];
+    const trending = createTrendingModule({
+      config,
+      logger,
+      database,
+      bus,
+      queue,
+      rateLimiter,
+      metrics,
+      health,
+      hub,
+      clock,
+    });
+    const jobs: JobModule[] = [releases, trending];
     for (const job of jobs) closers.push(() => job.close());
     const admin = createAdminModule({ rateLimiter, logger });
 
@@ -156,6 +184,7 @@ export async function createContainer(config: Config, options: ContainerOptions)
       adminToken,
       guestAuth,
       releases,
+      trending,
       admin,
       jobs,
       buildApp: async (appOptions = {}) => {

@@ -205,3 +205,125 @@ export const sourceState = pgTable('source_state', {
   lastError: text('last_error'),
   lastErrorAt: timestamp('last_error_at', { withTimezone: true }),
 });
+
+/**
+ * Seed 002's cache table: one JSON document per key (`spotify_trending`), with the time it goes stale. `metadata`
+ * holds what enrichment adds (`mbMatches` by album id) and each source's state. The Browse page is always answered
+ * from here, never from Spotify.
+ */
+export const cacheData = pgTable(
+  'cache_data',
+  {
+    id: text('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()::text`),
+    key: text('key').notNull().unique(),
+    data: jsonb('data').notNull(),
+    expires: timestamp('expires', { withTimezone: true }).notNull(),
+    metadata: jsonb('metadata'),
+  },
+  (t) => [index('cache_data_key_expires_idx').on(t.key, t.expires)],
+);
+
+/**
+ * The refresh lease of each cache key: the one process (and request) refreshing it now. A refresh starts only by
+ * taking the lease (one atomic upsert), so concurrent stale reads on any number of processes cause one upstream
+ * fetch; a lease whose holder died expires after `lease_until`.
+ */
+export const cacheRefreshes = pgTable('cache_refreshes', {
+  key: text('key').primaryKey(),
+  owner: text('owner'),
+  leaseUntil: timestamp('lease_until', { withTimezone: true }),
+  startedAt: timestamp('started_at', { withTimezone: true }),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  refreshes: integer('refreshes').notNull().default(0),
+});
+
+/** Every album a trending source ever listed, with what it looked like last: history outlives the cache document. */
+export const trendingAlbums = pgTable(
+  'trending_albums',
+  {
+    id: text('id').primaryKey(),
+    album: jsonb('album').notNull(),
+    firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('trending_albums_first_seen_idx').on(t.firstSeenAt.desc(), t.id)],
+);
+
+/** Seed 002's chart history: one row per album per source per refresh (rows of one refresh share `seen_at`). */
+export const albumAppearances = pgTable(
+  'album_appearances',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    albumId: text('album_id').notNull(),
+    source: text('source').notNull(),
+    position: integer('position'),
+    seenAt: timestamp('seen_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [
+    uniqueIndex('album_appearances_once_per_refresh').on(t.albumId, t.source, t.seenAt),
+    index('album_appearances_seen_idx').on(t.seenAt),
+  ],
+);
+
+/**
+ * The durable MusicBrainz outcome of each album: `queued` until its search ran, then `matched`, `no_match`, or
+ * `failed` after `attempts` tries. A decided album is never searched again.
+ */
+export const musicbrainzMatches = pgTable(
+  'musicbrainz_matches',
+  {
+    albumId: text('album_id')
+      .primaryKey()
+      .references(() => trendingAlbums.id, { onDelete: 'cascade' }),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    releaseGroupId: text('release_group_id'),
+    releaseId: text('release_id'),
+    confidence: doublePrecision('confidence'),
+    mbScore: integer('mb_score'),
+    reason: text('reason'),
+    lastError: text('last_error'),
+    queuedAt: timestamp('queued_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('musicbrainz_matches_status', sql`${t.status} IN ('queued', 'matched', 'no_match', 'failed')`),
+    index('musicbrainz_matches_decided_idx').on(t.decidedAt.desc()),
+  ],
+);
+
+/** MusicBrainz searches sent, one row each, for the admin's "current rate" (kept for a day). */
+export const musicbrainzRequests = pgTable(
+  'musicbrainz_requests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    albumId: text('album_id').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+    status: text('status').notNull(),
+  },
+  (t) => [index('musicbrainz_requests_sent_idx').on(t.sentAt)],
+);
+
+/** A guest user's collection of albums added from Trending. */
+export const collectionItems = pgTable(
+  'collection_items',
+  {
+    userId: text('user_id').notNull(),
+    albumId: text('album_id')
+      .notNull()
+      .references(() => trendingAlbums.id),
+    source: text('source').notNull(),
+    addedAt: timestamp('added_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.albumId] }), index('collection_items_user_idx').on(t.userId, t.addedAt)],
+);

@@ -1,4 +1,5 @@
 import type { ReleaseEvent } from '../releases/contract.ts';
+import type { MusicBrainzMatchEvent, TrendingRefreshedEvent } from '../trending/contract.ts';
 
 /**
  * The one typed map of everything Backbeat pushes: over the bus between processes, to SSE and to WebSocket clients.
@@ -9,4 +10,8 @@ export interface EventMap {
   new_release: [ReleaseEvent];
   /** The featured song of an album changed what users see (fingerprint changed). */
   release_updated: [ReleaseEvent];
+  /** The trending document changed: a refresh stored new data, or failed and recorded why. */
+  trending_refreshed: [TrendingRefreshedEvent];
+  /** An album got its MusicBrainz outcome. */
+  musicbrainz_match: [MusicBrainzMatchEvent];
 }

@@ -50,6 +50,25 @@ function suite(label: string, open: () => Promise<{ handle: DatabaseHandle; drop
       expect(row).toEqual({ max_tokens: 2, seconds: 60 });
     });
 
+    it('creates a named bucket with its own settings and never changes an existing one', async () => {
+      const limiter = new SqlRateLimiter({
+        db: handle.db,
+        serviceDefaults: { 'paced-test': { maxTokens: 1, refillRate: 1, refillIntervalMs: 1000 } },
+      });
+      // The first take already sees one token, never the general 1000.
+      expect(await limiter.take('paced-test')).toEqual({ granted: true, remaining: 0 });
+      const refused = await limiter.take('paced-test');
+      expect(refused.granted).toBe(false);
+      expect((await limiter.get('other-test')).maxTokens).toBe(1000);
+
+      await limiter.update('paced-test', { maxTokens: 5 });
+      const again = new SqlRateLimiter({
+        db: handle.db,
+        serviceDefaults: { 'paced-test': { maxTokens: 1, refillRate: 1, refillIntervalMs: 1000 } },
+      });
+      expect((await again.get('paced-test')).maxTokens).toBe(5);
+    });
+
     it('stays exact when a take runs inside a long transaction', async () => {
       // now() would be the start of the transaction; the refill must use the time the row is actually updated.
       const limiter = new SqlRateLimiter({ db: handle.db });

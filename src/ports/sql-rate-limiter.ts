@@ -30,6 +30,12 @@ export interface SqlRateLimiterOptions {
   db: Database;
   /** Settings of a bucket created on first use (default {@link DEFAULT_BUCKET}: 1000 tokens, 1000 per day). */
   defaults?: BucketSettings;
+  /**
+   * Settings of particular buckets when they are created (e.g. MusicBrainz's one request a second). The row is
+   * created with them in one statement, so no take ever sees the general defaults first; an existing row (an
+   * operator's settings) is never changed.
+   */
+  serviceDefaults?: Readonly<Record<string, BucketSettings>>;
 }
 
 /**
@@ -89,11 +95,19 @@ const TAKE_ATTEMPTS = 3;
 export class SqlRateLimiter implements RateLimiter {
   readonly #db: Database;
   readonly #defaults: BucketSettings;
+  readonly #serviceDefaults: ReadonlyMap<string, BucketSettings>;
 
   constructor(options: SqlRateLimiterOptions) {
     this.#db = options.db;
     this.#defaults = options.defaults ?? DEFAULT_BUCKET;
     assertSettings(this.#defaults);
+    this.#serviceDefaults = new Map(Object.entries(options.serviceDefaults ?? {}));
+    for (const settings of this.#serviceDefaults.values()) assertSettings(settings);
+  }
+
+  /** The settings `service`'s bucket is created with. */
+  #defaultsOf(service: string): BucketSettings {
+    return this.#serviceDefaults.get(service) ?? this.#defaults;
   }
 
   async take(service: string, count = 1): Promise<TakeResult> {
@@ -117,7 +131,7 @@ export class SqlRateLimiter implements RateLimiter {
 
   async pause(service: string, until: Date): Promise<void> {
     if (!(until instanceof Date) || Number.isNaN(until.getTime())) throw new TypeError('until must be a valid Date');
-    const d = this.#defaults;
+    const d = this.#defaultsOf(service);
     await this.#db.execute(sql`
       INSERT INTO rate_limit_tokens
         (service_name, max_tokens, refill_rate, refill_interval, tokens, last_refill, paused_until)
@@ -206,7 +220,7 @@ export class SqlRateLimiter implements RateLimiter {
 
   /** Creates the bucket with the default settings, full, unless it exists. */
   async #ensure(service: string): Promise<void> {
-    const d = this.#defaults;
+    const d = this.#defaultsOf(service);
     await this.#db.execute(sql`
       INSERT INTO rate_limit_tokens (service_name, max_tokens, refill_rate, refill_interval, tokens, last_refill)
       VALUES (${service}, ${d.maxTokens}::integer, ${d.refillRate}::float8, ${intervalFromMs(d.refillIntervalMs)},

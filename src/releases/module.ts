@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { HealthRegistry } from '../http/health.ts';
 import type { JobModule } from '../http/module.ts';
-import { SseHub } from '../http/sse.ts';
+import type { SseHub } from '../http/sse.ts';
 import type { DatabaseHandle } from '../infra/db.ts';
 import type { Logger } from '../infra/logger.ts';
 import type { Metrics } from '../infra/metrics.ts';
@@ -43,6 +43,8 @@ export interface ReleasesModuleDeps {
   rateLimiter: RateLimiter;
   metrics: Metrics;
   health: HealthRegistry;
+  /** The app's SSE stream (shared with other jobs' events); this module replays and ends it. */
+  hub: SseHub;
   clock: () => Date;
 }
 
@@ -112,13 +114,7 @@ export function createReleasesModule(deps: ReleasesModuleDeps): ReleasesModule {
     },
   });
 
-  const hub = new SseHub({
-    heartbeatMs: config.releases.sseHeartbeatMs,
-    retryMs: 3000,
-    maxConnections: config.releases.sseMaxConnections,
-    maxPerClient: config.releases.sseMaxPerIp,
-    logger: log,
-  });
+  const hub = deps.hub;
   const stream = new ReleaseStream({ hub, repository, replayLimit: config.releases.sseReplayLimit, logger: log });
   metrics.gauge('backbeat_sse_connections', 'Open SSE connections', [], (g) => g.set(hub.size));
   metrics.gauge('backbeat_sse_dropped_total', 'SSE connections dropped for not keeping up', [], (g) =>

@@ -6,11 +6,9 @@
  * Real child processes (`node bin/backbeat.mjs …`), so this needs PostgreSQL and Redis (TEST_DATABASE_URL and
  * TEST_REDIS_URL); without them it is skipped (REQUIRE_SERVICES=1 makes their absence a failure in services.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,114 +22,10 @@ import {
   type TestDatabase,
 } from '../support/services.ts';
 import { connectSse, type SseClient, type SseFrame } from '../support/sse-client.ts';
+import { killHard, spawnBackbeat, started, terminate, until, type Child } from '../support/processes.ts';
 import { ADMIN_TOKEN, JWT_SECRET } from '../support/stack.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'backbeat.mjs');
 const enabled = Boolean(TEST_DATABASE_URL && TEST_REDIS_URL);
-
-/** A `node bin/backbeat.mjs <command>` child with its JSON log lines collected. */
-interface Child {
-  readonly name: string;
-  readonly process: ChildProcess;
-  readonly logs: Record<string, unknown>[];
-  stdout: string;
-  stderr: string;
-  /** Resolves with the exit code (or the signal name) when the process exits. */
-  readonly exited: Promise<number | string>;
-  exitCode(): number | string | undefined;
-}
-
-function spawnBackbeat(name: string, command: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [BIN, command], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let code: number | string | undefined;
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (c, signal) => {
-      code = c ?? signal ?? 'unknown';
-      resolve(code);
-    });
-  });
-  const out: Child = {
-    name,
-    process: child,
-    logs: [],
-    stdout: '',
-    stderr: '',
-    exited,
-    exitCode: () => code,
-  };
-  let partial = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out.stdout += chunk;
-    partial += chunk;
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.startsWith('{"')) continue;
-      try {
-        out.logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (out.stderr += chunk));
-  return out;
-}
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  child?: Child,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (child?.exitCode() !== undefined) {
-      throw new Error(
-        `${child.name} exited (${child.exitCode()}) while waiting for ${what}:\n${child.stderr}\n${child.stdout}`,
-      );
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out waiting for ${what}${child ? `:\n${child.stderr}\n${child.stdout.slice(-4000)}` : ''}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Waits for the `started` log line; for HTTP roles returns the URL it listens on (PORT=0 picks a free port). */
-async function started(child: Child): Promise<string> {
-  const line = await until(
-    `${child.name} to start`,
-    () => child.logs.find((l) => l.event === 'started'),
-    30_000,
-    child,
-  );
-  return typeof line.url === 'string' ? line.url : '';
-}
-
-/** SIGTERM, then the exit code within `timeoutMs` ('timeout' when it did not exit). */
-async function terminate(child: Child, timeoutMs = 10_000): Promise<number | string> {
-  if (child.exitCode() !== undefined) return child.exitCode()!;
-  child.process.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-  const code = await Promise.race([child.exited, timeout]);
-  clearTimeout(timer);
-  return code;
-}
-
-function killHard(child: Child | undefined): void {
-  if (child && child.exitCode() === undefined) child.process.kill('SIGKILL');
-}
 
 /** The pretty-printed summary `backbeat fetch` writes to stdout (log lines are one-line JSON, the summary is not). */
 function fetchSummary(stdout: string): { runId: string; status: string; newAlbums: number } {

@@ -46,10 +46,13 @@ export async function openTestDb(mode: Mode, label: string): Promise<TestDb> {
   };
 }
 
-/** Empties every table of the releases job and the token buckets, so each test starts from nothing. */
+/** Empties every table of the jobs and the token buckets, so each test starts from nothing. */
 export async function resetDatabase(db: DatabaseHandle): Promise<void> {
   await db.db.execute(
-    sql`TRUNCATE songs, new_release_events, song_likes, fetch_runs, source_state, rate_limit_tokens RESTART IDENTITY CASCADE`,
+    sql`TRUNCATE songs, new_release_events, song_likes, fetch_runs, source_state, rate_limit_tokens,
+          cache_data, cache_refreshes, trending_albums, album_appearances, musicbrainz_matches, musicbrainz_requests,
+          collection_items
+        RESTART IDENTITY CASCADE`,
   );
 }
 
@@ -64,6 +67,8 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
     RELEASE_PAGES: '2',
     RELEASE_PAGE_SIZE: '20',
     SSE_HEARTBEAT_MS: '1000',
+    // Trending refreshes only when a test asks (a worker would otherwise sync at start).
+    ENABLE_BACKGROUND_SYNC: 'false',
     ...overrides,
   });
 }
@@ -98,6 +103,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const scaled = options.db.mode === 'scaled';
   const config = testConfig({
     JIOSAAVN_BASE_URL: sandboxUrl,
+    SPOTIFY_API_URL: sandboxUrl,
+    SPOTIFY_ACCOUNTS_URL: sandboxUrl,
+    MUSICBRAINZ_BASE_URL: sandboxUrl,
     DATA_DIR: dataDir,
     DATABASE_URL: options.db.url,
     REDIS_URL: scaled ? TEST_REDIS_URL : undefined,
