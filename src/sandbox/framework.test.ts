@@ -230,6 +230,30 @@ describe('request counters', () => {
     expect(sandbox.stats()).toEqual({ requests: {}, total: 0 });
   });
 
+  it("serves emulations' own figures under `emulations` and zeroes them with the counters", async () => {
+    const figures = { served: 0, resets: 0 };
+    const keeper: Emulation = {
+      ...fakeEmulation('keeper'),
+      stats: () => ({ ...figures }),
+      resetStats: () => {
+        figures.served = 0;
+        figures.resets++;
+      },
+    };
+    const sandbox = createSandboxServer({ emulations: [fakeEmulation(), keeper] });
+    open.push(sandbox);
+    await sandbox.app.inject({ url: '/keeper/v1/one' });
+    figures.served = 7;
+    expect((await sandbox.app.inject({ url: '/__sandbox/stats' })).json()).toEqual({
+      requests: { 'keeper:one': 1 },
+      total: 1,
+      // Only emulations that keep figures are listed.
+      emulations: { keeper: { served: 7, resets: 0 } },
+    });
+    const reset = await sandbox.app.inject({ method: 'POST', url: '/__sandbox/stats/reset' });
+    expect(reset.json()).toEqual({ requests: {}, total: 0, emulations: { keeper: { served: 0, resets: 1 } } });
+  });
+
   it('RequestCounters sorts keys and totals', () => {
     const counters = new RequestCounters();
     counters.increment('b:x');

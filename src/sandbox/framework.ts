@@ -105,12 +105,22 @@ export interface Emulation {
   close?(): void;
   /** How this upstream renders an error status (used by `status` and `rate_limit` faults). JSON by default. */
   errorResponse?(status: number): FaultResponse;
+  /** Figures of its own (e.g. pacing), served under `emulations.<name>` at `GET /__sandbox/stats`. */
+  stats?(): Record<string, unknown>;
+  /** Zeroes those figures; called with the counters' reset (`POST /__sandbox/stats/reset`). */
+  resetStats?(): void;
 }
 
 /** Counter snapshot, as served at `GET /__sandbox/stats`. */
 export interface SandboxStats {
   requests: Record<string, number>;
   total: number;
+}
+
+/** What `GET /__sandbox/stats` serves: the counters, and the figures of emulations that keep their own. */
+export interface SandboxStatsView extends SandboxStats {
+  /** Present when at least one emulation keeps figures of its own. */
+  emulations?: Record<string, Record<string, unknown>>;
 }
 
 /** Thrown for an invalid fault spec; the HTTP layer answers 400. */
@@ -369,6 +379,22 @@ export class SandboxFramework {
     this.faults.clear();
   }
 
+  /** The counters plus each emulation's own figures (see {@link Emulation.stats}). */
+  stats(): SandboxStatsView {
+    const view: SandboxStatsView = this.counters.snapshot();
+    const own = this.#emulations.filter((emulation) => emulation.stats !== undefined);
+    if (own.length > 0) {
+      view.emulations = Object.fromEntries(own.map((emulation) => [emulation.name, emulation.stats?.() ?? {}]));
+    }
+    return view;
+  }
+
+  /** Zeroes the counters and each emulation's own figures. */
+  resetStats(): void {
+    this.counters.reset();
+    for (const emulation of this.#emulations) emulation.resetStats?.();
+  }
+
   /** Stops emulation timers and releases requests held by `delay` faults. */
   close(): void {
     this.#closing.abort();
@@ -472,10 +498,10 @@ export class SandboxFramework {
       })),
       controls: genericControls(this.#emulations[0]),
     }));
-    app.get('/__sandbox/stats', async () => this.counters.snapshot());
+    app.get('/__sandbox/stats', async () => this.stats());
     app.post('/__sandbox/stats/reset', async () => {
-      this.counters.reset();
-      return this.counters.snapshot();
+      this.resetStats();
+      return this.stats();
     });
     app.get('/__sandbox/faults', async () => ({ faults: this.faults.list() }));
     app.post('/__sandbox/faults', async (request, reply) => reply.code(201).send(this.faults.add(request.body)));
@@ -495,8 +521,16 @@ export class SandboxFramework {
 function genericControls(example: Emulation | undefined): ControlRoute[] {
   return [
     { method: 'GET', path: '/__sandbox', description: 'This index' },
-    { method: 'GET', path: '/__sandbox/stats', description: 'Request counts per endpoint: { requests, total }' },
-    { method: 'POST', path: '/__sandbox/stats/reset', description: 'Zero the request counters' },
+    {
+      method: 'GET',
+      path: '/__sandbox/stats',
+      description: "Request counts per endpoint and emulations' own figures: { requests, total, emulations? }",
+    },
+    {
+      method: 'POST',
+      path: '/__sandbox/stats/reset',
+      description: "Zero the request counters and emulations' figures",
+    },
     { method: 'GET', path: '/__sandbox/faults', description: 'Active faults' },
     {
       method: 'POST',
