@@ -8,6 +8,8 @@ import { createSandboxServer, type SandboxServer } from '../sandbox/server.ts';
 import { fileStateStore } from '../sandbox/state.ts';
 import type { CatalogLanguage } from '../sandbox/catalog.ts';
 import { JioSaavnEmulation } from './jiosaavn/sandbox.ts';
+import { MusicBrainzEmulation } from './musicbrainz/sandbox.ts';
+import { SpotifyEmulation } from './spotify/sandbox.ts';
 
 /** The seed used when none is given: the same catalog on every machine. */
 export const DEFAULT_SANDBOX_SEED = 20_241_220;
@@ -23,6 +25,21 @@ export interface SandboxOptions {
   initialAlbumsPerLanguage?: number;
   /** Languages the release clock cycles through (default hindi, malayalam, tamil, telugu, punjabi, english). */
   releaseLanguages?: readonly CatalogLanguage[];
+  /**
+   * Spotify's new-releases chart moves one tick (two new albums) every this many ms of the sandbox clock; 0 (the
+   * default) moves it only on `POST /__sandbox/spotify/chart/advance`.
+   */
+  spotifyChartIntervalMs?: number;
+  /** Credentials the Spotify token endpoint accepts (default `sandbox-client-id` / `sandbox-client-secret`). */
+  spotifyClientId?: string;
+  spotifyClientSecret?: string;
+  /** Lifetime of Spotify tokens, in seconds of the sandbox clock (default 3600). */
+  spotifyTokenTtlSeconds?: number;
+  /**
+   * MusicBrainz answers 503 to a request arriving sooner than this after the previous one (default 1000, as the real
+   * service's 1 request/second; 0 disables). Measured on the real monotonic clock, not on `now`.
+   */
+  musicbrainzMinIntervalMs?: number;
   /** The sandbox clock (default `Date.now`). */
   now?: () => number;
   /** Fastify request logging (default false). */
@@ -43,6 +60,8 @@ export interface SandboxOptions {
 /** The sandbox server with each emulation at hand, for tests and controls. */
 export interface Sandbox extends SandboxServer {
   readonly jiosaavn: JioSaavnEmulation;
+  readonly spotify: SpotifyEmulation;
+  readonly musicbrainz: MusicBrainzEmulation;
 }
 
 /**
@@ -51,9 +70,11 @@ export interface Sandbox extends SandboxServer {
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const state = options.stateDir === undefined ? undefined : fileStateStore(options.stateDir);
+  const seed = options.seed ?? DEFAULT_SANDBOX_SEED;
+  const now = options.now ?? Date.now;
   const jiosaavn = new JioSaavnEmulation({
-    seed: options.seed ?? DEFAULT_SANDBOX_SEED,
-    now: options.now ?? Date.now,
+    seed,
+    now,
     ...(options.initialAlbumsPerLanguage !== undefined
       ? { initialAlbumsPerLanguage: options.initialAlbumsPerLanguage }
       : {}),
@@ -62,11 +83,26 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     ...(options.releaseLanguages !== undefined ? { releaseLanguages: options.releaseLanguages } : {}),
     ...(state !== undefined ? { state } : {}),
   });
+  const spotify = new SpotifyEmulation({
+    seed,
+    now,
+    ...(options.spotifyChartIntervalMs !== undefined ? { chartIntervalMs: options.spotifyChartIntervalMs } : {}),
+    ...(options.spotifyClientId !== undefined ? { clientId: options.spotifyClientId } : {}),
+    ...(options.spotifyClientSecret !== undefined ? { clientSecret: options.spotifyClientSecret } : {}),
+    ...(options.spotifyTokenTtlSeconds !== undefined ? { tokenTtlSeconds: options.spotifyTokenTtlSeconds } : {}),
+    ...(state !== undefined ? { state } : {}),
+  });
+  // MusicBrainz' rate limit is about real time between requests, so it keeps its own monotonic clock: a frozen
+  // sandbox clock (as tests use) would make every request look simultaneous.
+  const musicbrainz = new MusicBrainzEmulation({
+    seed,
+    ...(options.musicbrainzMinIntervalMs !== undefined ? { minIntervalMs: options.musicbrainzMinIntervalMs } : {}),
+  });
   const server = createSandboxServer({
-    emulations: [jiosaavn],
+    emulations: [jiosaavn, spotify, musicbrainz],
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
     ...(state !== undefined ? { state } : {}),
   });
-  return Object.assign(server, { jiosaavn });
+  return Object.assign(server, { jiosaavn, spotify, musicbrainz });
 }

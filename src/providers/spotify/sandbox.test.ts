@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpotifyEmulation, type SpotifyOptions } from './sandbox.ts';
+import { createSandbox, type Sandbox } from '../sandboxes.ts';
 import { chartAt, chartTruth } from '../../sandbox/chart-catalog.ts';
 import { createSandboxServer, type SandboxServer } from '../../sandbox/server.ts';
 import { memoryStateStore } from '../../sandbox/state.ts';
@@ -406,5 +407,61 @@ describe(SpotifyEmulation.name, () => {
       expect(artist.body).toContain(`/__sandbox/spotify/open/album/${item?.id}`);
       expect((await sandbox.app.inject({ url: '/__sandbox/spotify/open/album/nothing' })).statusCode).toBe(404);
     });
+  });
+});
+
+describe('the assembled sandbox', () => {
+  const sandboxes: Sandbox[] = [];
+  afterEach(async () => {
+    await Promise.all(sandboxes.splice(0).map((sandbox) => sandbox.close()));
+  });
+
+  it('serves Spotify and MusicBrainz over one catalog: a charted album is searchable, its truth at hand', async () => {
+    const sandbox = createSandbox({ seed: SEED, now: () => T0, musicbrainzMinIntervalMs: 0 });
+    sandboxes.push(sandbox);
+    const index = (await sandbox.app.inject({ url: '/__sandbox' })).json<{ emulations: { name: string }[] }>();
+    expect(index.emulations.map((emulation) => emulation.name)).toEqual(['jiosaavn', 'spotify', 'musicbrainz']);
+
+    const page = (await newReleases(sandbox, await token(sandbox), '?limit=50')).json<Page>();
+    const truth = new Map(sandbox.spotify.truth().map((row) => [row.spotifyId, row]));
+    const present = page.albums.items.filter((item) => truth.get(item.id)?.trap === 'plain');
+    expect(present.length).toBeGreaterThan(0);
+    for (const item of present.slice(0, 5)) {
+      const query = `releasegroup:"${item.name}" AND artist:"${item.artists[0]?.name}"`;
+      const response = await sandbox.app.inject({
+        url: `/ws/2/release-group?${new URLSearchParams({ query, fmt: 'json' })}`,
+        headers: { 'user-agent': 'BackbeatTest/1.0 ( https://example.org )' },
+      });
+      const [top] = response.json<{ 'release-groups': { id: string }[] }>()['release-groups'];
+      expect(top?.id).toBe(truth.get(item.id)?.releaseGroupId);
+    }
+    expect(sandbox.musicbrainz.stats()).toMatchObject({ requests: 5, throttled: 0 });
+  });
+
+  it('passes its options on: chart interval, Spotify credentials and token lifetime, MusicBrainz pacing', async () => {
+    const clock = { now: T0 };
+    const sandbox = createSandbox({
+      seed: SEED,
+      now: () => clock.now,
+      spotifyChartIntervalMs: 1000,
+      spotifyClientId: 'me',
+      spotifyClientSecret: 'pw',
+      spotifyTokenTtlSeconds: 10,
+      musicbrainzMinIntervalMs: 60_000,
+    });
+    sandboxes.push(sandbox);
+    clock.now = T0 + 2500;
+    expect(sandbox.spotify.currentChart().tick).toBe(2);
+    expect((await requestToken(sandbox)).statusCode).toBe(400);
+    const issued = await requestToken(sandbox, `Basic ${Buffer.from('me:pw').toString('base64')}`);
+    expect(issued.json()).toMatchObject({ expires_in: 10 });
+    const search = (query: string) =>
+      sandbox.app.inject({
+        url: `/ws/2/release?query=${query}&fmt=json`,
+        headers: { 'user-agent': 'BackbeatTest/1.0 ( https://example.org )' },
+      });
+    expect((await search('summer')).statusCode).toBe(200);
+    expect((await search('winter')).statusCode).toBe(503);
+    expect(sandbox.musicbrainz.stats()).toMatchObject({ throttled: 1, minIntervalMs: 60_000 });
   });
 });
