@@ -17,13 +17,48 @@ import type {
   RunSummary,
   SourceStatus,
 } from '../../../src/releases/contract.ts';
+import type {
+  AlbumSummary,
+  AppearanceHistory,
+  CollectionAdded,
+  CollectionItem,
+  CollectionList,
+  CollectionRemoved,
+  EnrichmentCounts,
+  EnrichmentProgress,
+  ForcedSyncResult,
+  MatchStatus,
+  MusicBrainzMatch,
+  MusicBrainzMatchEvent,
+  PopularAlbum,
+  SyncResult,
+  TrendingAlbum,
+  TrendingArtist,
+  TrendingDocument,
+  TrendingSource,
+  TrendingSourceStatus,
+  TrendingStats,
+} from '../../../src/trending/contract.ts';
 
 export type {
+  AlbumSummary,
+  AppearanceHistory,
+  CollectionAdded,
+  CollectionItem,
+  CollectionList,
+  CollectionRemoved,
+  EnrichmentCounts,
+  EnrichmentProgress,
   ErrorBody,
   FetchAccepted,
+  ForcedSyncResult,
   GuestToken,
   HealthReport,
   LikeResult,
+  MatchStatus,
+  MusicBrainzMatch,
+  MusicBrainzMatchEvent,
+  PopularAlbum,
   RateLimitBucket,
   RateLimitList,
   RateLimitUpdate,
@@ -35,7 +70,14 @@ export type {
   RunStatus,
   RunSummary,
   SourceStatus,
+  SyncResult,
   TelemetryEvent,
+  TrendingAlbum,
+  TrendingArtist,
+  TrendingDocument,
+  TrendingSource,
+  TrendingSourceStatus,
+  TrendingStats,
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -249,4 +291,317 @@ export function parseHealthReport(value: unknown): HealthReport | null {
     if (isRecord(check) && isOneOf(check.status, CHECK_STATUSES)) checks[name] = { ...check, status: check.status };
   }
   return { status: value.status, checks };
+}
+
+// ---------- Trending ----------
+
+const isInteger: Check = (v) => Number.isInteger(v);
+const isIntegerOrNull: Check = (v) => v === null || Number.isInteger(v);
+const isNonNegativeInteger: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
+
+function arrayOf(check: Check): Check {
+  return (v) => Array.isArray(v) && v.every(check);
+}
+
+/** The items of `value` that pass `check`; anything but an array is an empty list. */
+function validItems<T>(value: unknown, check: (item: unknown) => item is T): T[] {
+  return Array.isArray(value) ? value.filter(check) : [];
+}
+
+const MATCH_STATUSES: readonly MatchStatus[] = ['queued', 'matched', 'no_match', 'failed'];
+
+const MATCH_CHECKS: FieldChecks<MusicBrainzMatch> = {
+  status: (v) => isOneOf(v, MATCH_STATUSES),
+  releaseGroupId: isStringOrNull,
+  releaseId: isStringOrNull,
+  url: isStringOrNull,
+  confidence: isNumberOrNull,
+  mbScore: isNumberOrNull,
+  reason: isStringOrNull,
+  attempts: isNonNegativeInteger,
+  decidedAt: isStringOrNull,
+};
+
+/** Structural check of one MusicBrainz outcome. */
+export function isMusicBrainzMatch(value: unknown): value is MusicBrainzMatch {
+  return matches(value, MATCH_CHECKS);
+}
+
+const ARTIST_REF_CHECKS: FieldChecks<TrendingAlbum['artists'][number]> = { id: isString, name: isString };
+const isArtistRefs = arrayOf((v) => matches(v, ARTIST_REF_CHECKS));
+const isMatchOrNull: Check = (v) => v === null || isMusicBrainzMatch(v);
+
+const TRENDING_ALBUM_CHECKS: FieldChecks<TrendingAlbum> = {
+  id: isString,
+  name: isString,
+  artists: isArtistRefs,
+  releaseDate: isStringOrNull,
+  releaseDatePrecision: (v) => v === null || isOneOf(v, ['year', 'month', 'day']),
+  type: (v) => isOneOf(v, ['album', 'single', 'compilation']),
+  totalTracks: isIntegerOrNull,
+  imageUrl: isStringOrNull,
+  spotifyUrl: isStringOrNull,
+  position: isIntegerOrNull,
+  musicbrainz: isMatchOrNull,
+};
+
+/** Structural check of one album of the trending document, strict enough that rendering it cannot throw. */
+export function isTrendingAlbum(value: unknown): value is TrendingAlbum {
+  return matches(value, TRENDING_ALBUM_CHECKS);
+}
+
+const POPULAR_ALBUM_CHECKS: FieldChecks<PopularAlbum> = {
+  ...TRENDING_ALBUM_CHECKS,
+  points: isNumber,
+  appearances: isNonNegativeInteger,
+  bestPosition: isIntegerOrNull,
+};
+
+function isPopularAlbum(value: unknown): value is PopularAlbum {
+  return matches(value, POPULAR_ALBUM_CHECKS);
+}
+
+const TRENDING_ARTIST_CHECKS: FieldChecks<TrendingArtist> = {
+  id: isString,
+  name: isString,
+  points: isNumber,
+  albums: isNonNegativeInteger,
+  appearances: isNonNegativeInteger,
+  imageUrl: isStringOrNull,
+};
+
+function isTrendingArtist(value: unknown): value is TrendingArtist {
+  return matches(value, TRENDING_ARTIST_CHECKS);
+}
+
+const TRENDING_SOURCE_STATUSES: readonly TrendingSourceStatus[] = ['ok', 'error', 'unavailable', 'disabled', 'unknown'];
+
+const TRENDING_SOURCE_CHECKS: FieldChecks<TrendingSource> = {
+  name: isString,
+  status: (v) => isOneOf(v, TRENDING_SOURCE_STATUSES),
+  lastSuccessAt: isStringOrNull,
+  lastAttemptAt: isStringOrNull,
+  lastError: isStringOrNull,
+  lastErrorCode: isStringOrNull,
+};
+
+function isTrendingSource(value: unknown): value is TrendingSource {
+  return matches(value, TRENDING_SOURCE_CHECKS);
+}
+
+const ENRICHMENT_COUNTS_CHECKS: FieldChecks<EnrichmentCounts> = {
+  queued: isNonNegativeInteger,
+  matched: isNonNegativeInteger,
+  no_match: isNonNegativeInteger,
+  failed: isNonNegativeInteger,
+};
+
+function isEnrichmentCounts(value: unknown): value is EnrichmentCounts {
+  return matches(value, ENRICHMENT_COUNTS_CHECKS);
+}
+
+const NO_COUNTS: EnrichmentCounts = { queued: 0, matched: 0, no_match: 0, failed: 0 };
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Validates `GET /api/cache/trending` (and the `data` of the sync answers). Malformed albums, artists, sources and
+ * matches are dropped rather than failing the whole document; a body that is not a document at all yields null.
+ */
+export function parseTrendingDocument(value: unknown): TrendingDocument | null {
+  if (!isRecord(value) || !Array.isArray(value.newReleases)) return null;
+  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  const mbMatches: Record<string, MusicBrainzMatch> = {};
+  if (isRecord(metadata.mbMatches)) {
+    for (const [albumId, match] of Object.entries(metadata.mbMatches)) {
+      if (isMusicBrainzMatch(match)) mbMatches[albumId] = match;
+    }
+  }
+  const ageSeconds = value.ageSeconds;
+  return {
+    key: typeof value.key === 'string' ? value.key : 'spotify_new_releases',
+    newReleases: validItems(value.newReleases, isTrendingAlbum),
+    trendingArtists: validItems(value.trendingArtists, isTrendingArtist),
+    popularAlbums: validItems(value.popularAlbums, isPopularAlbum),
+    total: count(value.total),
+    asOf: stringOrNull(value.asOf),
+    expires: stringOrNull(value.expires),
+    stale: value.stale === true,
+    ageSeconds: typeof ageSeconds === 'number' && Number.isFinite(ageSeconds) ? Math.max(0, ageSeconds) : null,
+    refreshing: value.refreshing === true,
+    sources: validItems(value.sources, isTrendingSource),
+    rankingWindowDays: Number.isInteger(value.rankingWindowDays) ? (value.rankingWindowDays as number) : 7,
+    metadata: {
+      mbMatches,
+      enrichment: isEnrichmentCounts(metadata.enrichment) ? metadata.enrichment : { ...NO_COUNTS },
+    },
+  };
+}
+
+/** Validates `GET /api/spotify/sync`. */
+export function parseSyncResult(value: unknown): SyncResult | null {
+  if (!isRecord(value) || !isOneOf(value.source, ['cache', 'fresh'])) return null;
+  const data = parseTrendingDocument(value.data);
+  return data ? { source: value.source, data } : null;
+}
+
+/** Validates `POST /api/admin/trending/sync`. */
+export function parseForcedSyncResult(value: unknown): ForcedSyncResult | null {
+  if (!isRecord(value) || !isOneOf(value.outcome, ['refreshed', 'joined', 'failed'])) return null;
+  const data = parseTrendingDocument(value.data);
+  if (!data) return null;
+  return { outcome: value.outcome, error: stringOrNull(value.error), errorCode: stringOrNull(value.errorCode), data };
+}
+
+const ALBUM_SUMMARY_CHECKS: FieldChecks<AlbumSummary> = {
+  id: isString,
+  name: isString,
+  artists: isArtistRefs,
+  imageUrl: isStringOrNull,
+  musicbrainz: isMatchOrNull,
+};
+
+function isAlbumSummary(value: unknown): value is AlbumSummary {
+  return matches(value, ALBUM_SUMMARY_CHECKS);
+}
+
+type HistoryEntry = AppearanceHistory['history'][number];
+const HISTORY_ENTRY_CHECKS: FieldChecks<HistoryEntry> = {
+  source: isString,
+  position: isIntegerOrNull,
+  seenAt: isString,
+};
+
+function isHistoryEntry(value: unknown): value is HistoryEntry {
+  return matches(value, HISTORY_ENTRY_CHECKS);
+}
+
+/** Validates `GET /api/albums/appearances/:id`; malformed entries are dropped. */
+export function parseAppearanceHistory(value: unknown): AppearanceHistory | null {
+  if (!isRecord(value) || typeof value.albumId !== 'string' || !isAlbumSummary(value.album)) return null;
+  const summary = isRecord(value.summary) ? value.summary : {};
+  const history = validItems(value.history, isHistoryEntry);
+  return {
+    albumId: value.albumId,
+    album: value.album,
+    history,
+    summary: {
+      firstSeenAt: stringOrNull(summary.firstSeenAt),
+      lastSeenAt: stringOrNull(summary.lastSeenAt),
+      peakPosition: Number.isInteger(summary.peakPosition) ? (summary.peakPosition as number) : null,
+      count: Number.isInteger(summary.count) ? (summary.count as number) : history.length,
+      sources: Array.isArray(summary.sources) ? summary.sources.filter((s) => typeof s === 'string') : [],
+    },
+  };
+}
+
+type Stats = TrendingStats;
+type Movement = Stats['climbers'][number];
+
+const PER_SOURCE_CHECKS: FieldChecks<Stats['perSource'][number]> = {
+  source: isString,
+  refreshes: isInteger,
+  albums: isInteger,
+  appearances: isInteger,
+};
+const PERSISTENT_CHECKS: FieldChecks<Stats['mostPersistent'][number]> = {
+  album: isAlbumSummary,
+  appearances: isInteger,
+  refreshesInWindow: isInteger,
+};
+const NEW_ENTRY_CHECKS: FieldChecks<Stats['newEntries'][number]> = {
+  album: isAlbumSummary,
+  firstSeenAt: isString,
+  position: isIntegerOrNull,
+};
+const MOVEMENT_CHECKS: FieldChecks<Movement> = {
+  album: isAlbumSummary,
+  source: isString,
+  from: isInteger,
+  to: isInteger,
+  change: isInteger,
+};
+
+const isPerSource = (v: unknown): v is Stats['perSource'][number] => matches(v, PER_SOURCE_CHECKS);
+const isPersistent = (v: unknown): v is Stats['mostPersistent'][number] => matches(v, PERSISTENT_CHECKS);
+const isNewEntry = (v: unknown): v is Stats['newEntries'][number] => matches(v, NEW_ENTRY_CHECKS);
+const isMovement = (v: unknown): v is Movement => matches(v, MOVEMENT_CHECKS);
+
+/** Validates `GET /api/stats/trending`; malformed rows are dropped. */
+export function parseTrendingStats(value: unknown): TrendingStats | null {
+  if (!isRecord(value) || !isRecord(value.window)) return null;
+  const { from, to, days } = value.window;
+  if (typeof from !== 'string' || typeof to !== 'string' || !Number.isInteger(days)) return null;
+  return {
+    window: { from, to, days: days as number },
+    refreshes: count(value.refreshes),
+    rankingRule: typeof value.rankingRule === 'string' ? value.rankingRule : '',
+    perSource: validItems(value.perSource, isPerSource),
+    mostPersistent: validItems(value.mostPersistent, isPersistent),
+    newEntries: validItems(value.newEntries, isNewEntry),
+    climbers: validItems(value.climbers, isMovement),
+    fallers: validItems(value.fallers, isMovement),
+    popularAlbums: validItems(value.popularAlbums, isPopularAlbum),
+    trendingArtists: validItems(value.trendingArtists, isTrendingArtist),
+  };
+}
+
+const COLLECTION_ITEM_CHECKS: FieldChecks<CollectionItem> = {
+  album: isAlbumSummary,
+  addedAt: isString,
+  source: isString,
+};
+
+function isCollectionItem(value: unknown): value is CollectionItem {
+  return matches(value, COLLECTION_ITEM_CHECKS);
+}
+
+/** Validates `GET /api/collection`; malformed items are dropped. */
+export function parseCollectionList(value: unknown): CollectionList | null {
+  if (!isRecord(value) || !Array.isArray(value.items)) return null;
+  return { items: validItems(value.items, isCollectionItem) };
+}
+
+/** Validates the answer of `POST /api/albums/add-from-trending`. */
+export function parseCollectionAdded(value: unknown): CollectionAdded | null {
+  if (!isRecord(value) || typeof value.added !== 'boolean' || !isCollectionItem(value.item)) return null;
+  return { added: value.added, item: value.item };
+}
+
+/** Validates the answer of `DELETE /api/collection/:albumId`. */
+export function parseCollectionRemoved(value: unknown): CollectionRemoved | null {
+  if (!isRecord(value) || typeof value.removed !== 'boolean') return null;
+  return { removed: value.removed };
+}
+
+type RecentDecision = EnrichmentProgress['recent'][number];
+
+function isRecentDecision(value: unknown): value is RecentDecision {
+  return isRecord(value) && isAlbumSummary(value.album) && isStringOrNull(value.decidedAt);
+}
+
+/** Validates `GET /api/admin/trending/enrichment`. */
+export function parseEnrichmentProgress(value: unknown): EnrichmentProgress | null {
+  if (!isRecord(value) || !isEnrichmentCounts(value.counts)) return null;
+  const rate = value.ratePerSecond;
+  return {
+    counts: value.counts,
+    total: count(value.total),
+    requestsLastMinute: count(value.requestsLastMinute),
+    ratePerSecond: typeof rate === 'number' && Number.isFinite(rate) && rate >= 0 ? rate : 0,
+    lastDecisionAt: stringOrNull(value.lastDecisionAt),
+    recent: validItems(value.recent, isRecentDecision),
+  };
+}
+
+/** Validates the data of a `musicbrainz_match` SSE event. */
+export function parseMusicBrainzMatchEvent(value: unknown): MusicBrainzMatchEvent | null {
+  if (!isRecord(value) || typeof value.albumId !== 'string' || !isMusicBrainzMatch(value.match)) return null;
+  return { albumId: value.albumId, match: value.match };
 }
