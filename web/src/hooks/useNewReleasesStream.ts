@@ -34,6 +34,9 @@ export interface NewReleasesStreamOptions {
   maxBackoffMs?: number;
 }
 
+/** Receives the JSON data (null when unreadable) of one named event of the stream. */
+export type StreamEventListener = (data: unknown) => void;
+
 /** What {@link useNewReleasesStream} exposes. */
 export interface NewReleasesStreamStatus {
   state: StreamState;
@@ -41,6 +44,11 @@ export interface NewReleasesStreamStatus {
   lastEventId: string | null;
   /** Drops the current connection (if not open) and connects again now, skipping any backoff wait. */
   reconnect: () => void;
+  /**
+   * Listens to another named event of the same stream (e.g. `trending_refreshed`) without opening a second
+   * connection; the listener stays attached across reconnects. Returns the function that stops listening.
+   */
+  subscribe: (event: string, listener: StreamEventListener) => () => void;
 }
 
 const DEFAULT_URL = '/api/new-releases/events';
@@ -84,6 +92,31 @@ export function useNewReleasesStream(
   const lastEventIdRef = useRef<string | null>(null);
   const reconnectRef = useRef<() => void>(() => undefined);
   const reconnect = useCallback(() => reconnectRef.current(), []);
+  const sourceRef = useRef<EventSource | null>(null);
+  /** One dispatcher per extra event name, attached to every EventSource this hook creates. */
+  const extraEvents = useRef(new Map<string, { listeners: Set<StreamEventListener>; dispatch: EventListener }>());
+
+  const subscribe = useCallback((event: string, listener: StreamEventListener) => {
+    let entry = extraEvents.current.get(event);
+    if (!entry) {
+      const listeners = new Set<StreamEventListener>();
+      const dispatch: EventListener = (ev) => {
+        const data = parseJson((ev as MessageEvent<string>).data);
+        for (const l of [...listeners]) l(data);
+      };
+      entry = { listeners, dispatch };
+      extraEvents.current.set(event, entry);
+      sourceRef.current?.addEventListener(event, dispatch);
+    }
+    entry.listeners.add(listener);
+    const current = entry;
+    return () => {
+      current.listeners.delete(listener);
+      if (current.listeners.size > 0 || extraEvents.current.get(event) !== current) return;
+      extraEvents.current.delete(event);
+      sourceRef.current?.removeEventListener(event, current.dispatch);
+    };
+  }, []);
 
   useEffect(() => {
     handlersRef.current = handlers;
@@ -159,10 +192,12 @@ export function useNewReleasesStream(
       source.removeEventListener('new_release', onNewRelease);
       source.removeEventListener('release_updated', onReleaseUpdated);
       source.removeEventListener('reset', onReset);
+      for (const [name, { dispatch }] of extraEvents.current) source.removeEventListener(name, dispatch);
       source.onopen = null;
       source.onerror = null;
       source.close();
       source = null;
+      sourceRef.current = null;
     };
 
     function connect(): void {
@@ -175,6 +210,8 @@ export function useNewReleasesStream(
       es.addEventListener('new_release', onNewRelease);
       es.addEventListener('release_updated', onReleaseUpdated);
       es.addEventListener('reset', onReset);
+      for (const [name, { dispatch }] of extraEvents.current) es.addEventListener(name, dispatch);
+      sourceRef.current = es;
       es.onopen = () => {
         if (disposed || source !== es) return;
         failures = 0;
@@ -237,5 +274,5 @@ export function useNewReleasesStream(
     };
   }, [url, enabled, offlineAfterMs, minBackoffMs, maxBackoffMs]);
 
-  return { state, lastEventId, reconnect };
+  return { state, lastEventId, reconnect, subscribe };
 }
