@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useRef, useState, type RefObject } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import { Link, NavLink, Route, Routes, useLocation } from 'react-router';
 import { ConnectionIndicator } from './components/ConnectionIndicator.tsx';
 import { ToastStack } from './components/Toasts.tsx';
+import { BrowseSkeleton } from './components/trending/BrowseSkeleton.tsx';
+import { PageLoadBoundary } from './components/trending/PageLoadBoundary.tsx';
 import { useNow } from './hooks/useNow.ts';
 import { useReleaseFeed } from './hooks/useReleaseFeed.ts';
 import { useToasts } from './hooks/useToasts.ts';
@@ -10,6 +12,9 @@ import type { Release } from './lib/types.ts';
 import { AdminPage } from './pages/AdminPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { ReleasesPage } from './pages/ReleasesPage.tsx';
+
+// The Browse page carries the charting library; it loads when first visited, not with the app.
+const BrowsePage = lazy(() => import('./pages/BrowsePage.tsx').then((m) => ({ default: m.BrowsePage })));
 
 function Logo() {
   return (
@@ -66,11 +71,11 @@ export function App() {
       }),
     [push],
   );
-  const onLikeError = useCallback((message: string) => push({ kind: 'error', title: message }), [push]);
+  const onActionError = useCallback((message: string) => push({ kind: 'error', title: message }), [push]);
 
   // The first list request already asks for the language a deep link names.
   const [initialLanguage] = useState(() => (location.pathname === '/' ? languageFromSearch(location.search) : null));
-  const feed = useReleaseFeed({ initialLanguage, onNewRelease, onLikeError });
+  const feed = useReleaseFeed({ initialLanguage, onNewRelease, onLikeError: onActionError });
   // "Releases" leads back to the filter last shown.
   const releasesLink = { pathname: '/', search: searchWithLanguage('', feed.state.language) };
 
@@ -89,6 +94,9 @@ export function App() {
             <NavLink className={navClass} to={releasesLink} end data-testid="nav-releases">
               Releases
             </NavLink>
+            <NavLink className={navClass} to="/browse" data-testid="nav-browse">
+              Browse
+            </NavLink>
             <NavLink className={navClass} to="/admin" data-testid="nav-admin">
               Admin
             </NavLink>
@@ -99,12 +107,24 @@ export function App() {
       <main id="main" className="main" tabIndex={-1} ref={main}>
         <Routes>
           <Route path="/" element={<ReleasesPage feed={feed} now={now} />} />
+          <Route
+            path="/browse"
+            element={
+              <PageLoadBoundary>
+                <Suspense fallback={<BrowseSkeleton />}>
+                  <BrowsePage now={now} stream={feed.stream} onError={onActionError} />
+                </Suspense>
+              </PageLoadBoundary>
+            }
+          />
           <Route path="/admin" element={<AdminPage now={now} />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>
       <footer className="footer">
-        <p>Music data from JioSaavn. Play opens the release on its source site.</p>
+        <p>
+          Music data from JioSaavn and Spotify, album links from MusicBrainz. Play opens the release on its source site.
+        </p>
       </footer>
       <ToastStack toasts={toasts} onDismiss={dismiss} />
     </div>
