@@ -3,12 +3,14 @@ import { HealthPanel } from '../components/admin/HealthPanel.tsx';
 import { RateLimitsPanel } from '../components/admin/RateLimitsPanel.tsx';
 import { RunsPanel } from '../components/admin/RunsPanel.tsx';
 import { TokenForm } from '../components/admin/TokenForm.tsx';
+import { TrendingPanel } from '../components/admin/TrendingPanel.tsx';
 import { useAdminToken } from '../hooks/useAdminToken.ts';
 import { useDocumentTitle } from '../hooks/useDocumentTitle.ts';
 
 /**
  * The admin area: asks for the admin token once per tab, then shows the sources' health, the fetch runs (with
- * "Fetch now") and the editable token buckets. Any 401/403 forgets the token and asks again.
+ * "Fetch now"), the trending enrichment (with "Sync now") and the editable token buckets. Any 401/403 forgets the
+ * token and asks again.
  */
 export function AdminPage({ now }: { now: number }) {
   useDocumentTitle('Admin');
@@ -22,7 +24,7 @@ export function AdminPage({ now }: { now: number }) {
       <div className="page-head">
         <div>
           <h1 className="page-head__title">Admin</h1>
-          <p className="page-head__text">Sources, fetch runs and upstream rate limits.</p>
+          <p className="page-head__text">Sources, fetch runs, trending enrichment and upstream rate limits.</p>
         </div>
         {token && (
           <button type="button" className="btn btn--ghost" onClick={signOut} data-testid="forget-token">
@@ -34,6 +36,7 @@ export function AdminPage({ now }: { now: number }) {
         <div className="admin__panels">
           <HealthPanel now={now} reloadKey={runsFinished} />
           <RunsPanel token={token} onAuthError={reject} onRunFinished={onRunFinished} />
+          <TrendingPanel token={token} now={now} onAuthError={reject} />
           <RateLimitsPanel token={token} now={now} reloadKey={runsFinished} onAuthError={reject} />
         </div>
       ) : (
