@@ -237,6 +237,8 @@ export const cacheRefreshes = pgTable('cache_refreshes', {
   startedAt: timestamp('started_at', { withTimezone: true }),
   finishedAt: timestamp('finished_at', { withTimezone: true }),
   refreshes: integer('refreshes').notNull().default(0),
+  /** After a failed refresh: stale reads start no other before this time (a down upstream is not hammered). */
+  retryAt: timestamp('retry_at', { withTimezone: true }),
 });
 
 /** Every album a trending source ever listed, with what it looked like last: history outlives the cache document. */

@@ -5,7 +5,7 @@
  * emulations are assembled by the caller (see `src/providers/sandboxes.ts`).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { SandboxFramework, type Emulation, type Fault, type FaultSpec, type SandboxStats } from './framework.ts';
+import { SandboxFramework, type Emulation, type Fault, type FaultSpec, type SandboxStatsView } from './framework.ts';
 import type { SandboxStateStore, StateSlot } from './state.ts';
 
 /** The port a sandbox with a state store tries first when it has never listened before. */
@@ -69,12 +69,14 @@ export class SandboxServer {
   }
 
   /** Request counts per `target:endpoint`. */
-  stats(): SandboxStats {
-    return this.#framework.counters.snapshot();
+  /** Request counts per `target:endpoint`, plus each emulation's own figures under `emulations`. */
+  stats(): SandboxStatsView {
+    return this.#framework.stats();
   }
 
+  /** Zeroes the counters and each emulation's own figures. */
   resetStats(): void {
-    this.#framework.counters.reset();
+    this.#framework.resetStats();
   }
 
   /** Catalogs back to the seed (relative to the current clock), counters and faults cleared. */

@@ -174,22 +174,27 @@ export class TrendingRepository {
     return rows.length === 1;
   }
 
-  /** Ends `owner`'s lease (a no-op when it no longer holds it) and counts the refresh. */
-  async releaseRefresh(key: string, owner: string): Promise<void> {
+  /**
+   * Ends `owner`'s lease (a no-op when it no longer holds it) and counts the refresh. `retryAfterMs` (after a
+   * failure) holds back the next refresh a stale read would start, across processes; null clears it.
+   */
+  async releaseRefresh(key: string, owner: string, retryAfterMs: number | null): Promise<void> {
+    const retryAt =
+      retryAfterMs === null ? sql`NULL` : sql`clock_timestamp() + ${retryAfterMs} * interval '1 millisecond'`;
     await this.#db.execute(
       sql`UPDATE cache_refreshes SET owner = NULL, lease_until = NULL, finished_at = clock_timestamp(),
-            refreshes = refreshes + 1
+            refreshes = refreshes + 1, retry_at = ${retryAt}
           WHERE key = ${key} AND owner = ${owner}`,
     );
   }
 
-  /** Whether someone holds an unexpired refresh lease of `key`. */
-  async isRefreshing(key: string): Promise<boolean> {
-    const [row] = await this.#rows<{ refreshing: boolean }>(
-      sql`SELECT (lease_until IS NOT NULL AND lease_until >= clock_timestamp()) AS refreshing
+  /** Whether someone holds an unexpired refresh lease of `key`, and until when failures hold refreshes back. */
+  async refreshState(key: string): Promise<{ refreshing: boolean; retryAt: Date | null }> {
+    const [row] = await this.#rows<{ refreshing: boolean; retry_at: Date | string | null }>(
+      sql`SELECT (lease_until IS NOT NULL AND lease_until >= clock_timestamp()) AS refreshing, retry_at
           FROM cache_refreshes WHERE key = ${key}`,
     );
-    return row?.refreshing === true;
+    return { refreshing: row?.refreshing === true, retryAt: row?.retry_at ? new Date(row.retry_at) : null };
   }
 
   /**

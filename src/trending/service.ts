@@ -58,8 +58,9 @@ export interface NewReleasesSource {
 export type RefreshOutcome =
   | { outcome: 'refreshed'; queued: string[] }
   | { outcome: 'skipped' }
+  | { outcome: 'backing_off'; retryAt: Date }
   | { outcome: 'joined' }
-  | { outcome: 'failed'; error: string; errorCode: string }
+  | { outcome: 'failed'; error: string; errorCode: string; retryAfterMs: number }
   | { outcome: 'disabled' };
 
 export interface TrendingServiceOptions {
@@ -103,10 +104,10 @@ export class TrendingService {
   readonly #pollMs: number;
   #inflight: Promise<RefreshOutcome> | undefined;
   #background = new Set<Promise<unknown>>();
-  #memo: { at: number; json: string; expires: Date | null; asOf: Date | null } | undefined;
+  #memo:
+    | { at: number; json: string; expires: Date | null; asOf: Date | null; refreshing: boolean; retryAt: number }
+    | undefined;
   #lastStatus: string | undefined;
-  /** After a failed refresh, stale reads start no other before this time (ms), so a down Spotify is not hammered. */
-  #retryAt = 0;
   readonly #failureBackoffMs: number;
 
   constructor(options: TrendingServiceOptions) {
@@ -146,19 +147,24 @@ export class TrendingService {
     const now = this.#clock();
     let memo = this.#memo;
     if (!memo || now.getTime() - memo.at >= this.#memoMs || now.getTime() < memo.at) {
-      const entry = await this.#repo.getEntry(TRENDING_KEY);
+      const [entry, state] = await Promise.all([
+        this.#repo.getEntry(TRENDING_KEY),
+        this.#repo.refreshState(TRENDING_KEY),
+      ]);
       const body = await this.#build(entry);
       memo = {
         at: now.getTime(),
         json: JSON.stringify(body),
         expires: entry && body.asOf !== null ? entry.expires : null,
         asOf: body.asOf === null ? null : new Date(body.asOf),
+        refreshing: state.refreshing,
+        retryAt: state.retryAt?.getTime() ?? 0,
       };
       this.#memo = memo;
     }
     const stale = memo.expires === null || memo.expires.getTime() <= now.getTime();
-    let refreshing = this.#inflight !== undefined;
-    if (stale && this.enabled && !refreshing && now.getTime() >= this.#retryAt) {
+    let refreshing = this.#inflight !== undefined || memo.refreshing;
+    if (stale && this.enabled && !refreshing && now.getTime() >= memo.retryAt) {
       refreshing = true;
       this.#startBackground('stale_read');
     }
@@ -216,11 +222,17 @@ export class TrendingService {
     spotify: NewReleasesSource,
     options: { force: boolean; reason: string; marginMs?: number },
   ): Promise<RefreshOutcome> {
+    if (!options.force) {
+      // A refresh failed recently (on any process): serve the cache until the backoff has passed.
+      const { retryAt } = await this.#repo.refreshState(TRENDING_KEY);
+      if (retryAt && retryAt.getTime() > this.#clock().getTime()) return { outcome: 'backing_off', retryAt };
+    }
     const owner = randomUUID();
     if (!(await this.#repo.claimRefresh(TRENDING_KEY, owner, this.#leaseMs))) {
       await this.#waitForOtherRefresh();
       return { outcome: 'joined' };
     }
+    let retryAfterMs: number | null = null;
     try {
       if (!options.force) {
         const entry = await this.#repo.getEntry(TRENDING_KEY);
@@ -229,9 +241,11 @@ export class TrendingService {
           return { outcome: 'skipped' };
         }
       }
-      return await this.#fetchAndStore(spotify, options.reason);
+      const result = await this.#fetchAndStore(spotify, options.reason);
+      if (result.outcome === 'failed') retryAfterMs = Math.max(this.#failureBackoffMs, result.retryAfterMs);
+      return result;
     } finally {
-      await this.#repo.releaseRefresh(TRENDING_KEY, owner).catch((err: unknown) => {
+      await this.#repo.releaseRefresh(TRENDING_KEY, owner, retryAfterMs).catch((err: unknown) => {
         this.#logger.warn({ event: 'trending_lease_release_failed', err });
       });
       this.invalidate();
@@ -240,7 +254,7 @@ export class TrendingService {
 
   async #waitForOtherRefresh(): Promise<void> {
     const deadline = Date.now() + this.#leaseMs;
-    while (Date.now() < deadline && (await this.#repo.isRefreshing(TRENDING_KEY))) {
+    while (Date.now() < deadline && (await this.#repo.refreshState(TRENDING_KEY)).refreshing) {
       await new Promise((resolve) => setTimeout(resolve, this.#pollMs));
     }
   }
@@ -276,9 +290,13 @@ export class TrendingService {
         ),
       );
       const waitMs = err instanceof Error && 'retryAfterMs' in err ? Number(err.retryAfterMs) : 0;
-      this.#retryAt = this.#clock().getTime() + Math.max(this.#failureBackoffMs, Number.isFinite(waitMs) ? waitMs : 0);
       await this.#publishRefreshed(previous?.data ?? EMPTY_DOCUMENT, false);
-      return { outcome: 'failed', error: failure.message, errorCode: failure.code };
+      return {
+        outcome: 'failed',
+        error: failure.message,
+        errorCode: failure.code,
+        retryAfterMs: Number.isFinite(waitMs) ? waitMs : 0,
+      };
     }
 
     const seen = new Set<string>();

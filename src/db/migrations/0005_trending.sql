@@ -21,7 +21,8 @@ CREATE TABLE "cache_refreshes" (
 	"lease_until" timestamp with time zone,
 	"started_at" timestamp with time zone,
 	"finished_at" timestamp with time zone,
-	"refreshes" integer DEFAULT 0 NOT NULL
+	"refreshes" integer DEFAULT 0 NOT NULL,
+	"retry_at" timestamp with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "collection_items" (

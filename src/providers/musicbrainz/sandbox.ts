@@ -18,6 +18,7 @@
  * one is answered 503. It keeps what a test needs to check a client's pacing: the smallest gap seen between two
  * requests, the number of 503s, and a log of every request.
  */
+import type { MusicBrainzErrorBody } from './api-types.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   chartCatalog,
@@ -191,7 +192,8 @@ export class MusicBrainzEmulation implements Emulation {
   /** MusicBrainz' error envelope; its 503 is the rate-limit message. */
   errorResponse(status: number): FaultResponse {
     if (status === 503) return jsonResponse(503, { error: MUSICBRAINZ_RATE_LIMIT_MESSAGE });
-    return jsonResponse(status, { error: ERROR_MESSAGES[status] ?? 'Error', help: HELP });
+    const body: MusicBrainzErrorBody = { error: ERROR_MESSAGES[status] ?? 'Error', help: HELP };
+    return jsonResponse(status, body);
   }
 
   register(app: FastifyInstance): void {

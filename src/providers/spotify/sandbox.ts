@@ -40,6 +40,10 @@ import { coverSvg, escapeHtml, htmlPage } from '../../sandbox/media.ts';
 import { derivedToken } from '../../sandbox/random.ts';
 import type { SandboxStateStore, StateSlot } from '../../sandbox/state.ts';
 
+/** The client credentials the emulation accepts unless told others (the demo and tests configure these). */
+export const SANDBOX_SPOTIFY_CLIENT_ID = 'sandbox-client-id';
+export const SANDBOX_SPOTIFY_CLIENT_SECRET = 'sandbox-client-secret';
+
 const NAME = 'spotify';
 /** The endpoints the emulation answers (counter and fault endpoint names). */
 export const SPOTIFY_ENDPOINTS = ['token', 'new-releases'] as const;
@@ -163,8 +167,8 @@ export class SpotifyEmulation implements Emulation {
   constructor(options: SpotifyOptions) {
     this.#seed = options.seed >>> 0;
     this.#clock = options.now;
-    this.#clientId = options.clientId ?? 'sandbox-client-id';
-    this.#clientSecret = options.clientSecret ?? 'sandbox-client-secret';
+    this.#clientId = options.clientId ?? SANDBOX_SPOTIFY_CLIENT_ID;
+    this.#clientSecret = options.clientSecret ?? SANDBOX_SPOTIFY_CLIENT_SECRET;
     this.#tokenTtlMs = Math.max(1, options.tokenTtlSeconds ?? 3600) * 1000;
     this.#chartIntervalMs = Math.max(0, options.chartIntervalMs ?? 0);
     this.#state = options.state?.slot(NAME);
