@@ -14,9 +14,15 @@ import type { App } from '../../src/app.ts';
 import { openDatabase, type DatabaseHandle } from '../../src/infra/db.ts';
 import { createLogger } from '../../src/infra/logger.ts';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/providers/sandboxes.ts';
+import { SANDBOX_SPOTIFY_CLIENT_ID, SANDBOX_SPOTIFY_CLIENT_SECRET } from '../../src/providers/spotify/sandbox.ts';
 import { createTestDatabase, TEST_REDIS_URL, uniqueName, type TestDatabase } from './services.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** Spotify credentials the sandbox accepts: a stack started with them has Trending enabled. */
+export const SPOTIFY_ENV = {
+  SPOTIFY_CLIENT_ID: SANDBOX_SPOTIFY_CLIENT_ID,
+  SPOTIFY_CLIENT_SECRET: SANDBOX_SPOTIFY_CLIENT_SECRET,
+};
 export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
 
 export type Mode = 'embedded' | 'scaled';

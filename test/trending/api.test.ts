@@ -14,14 +14,8 @@ import type {
   TrendingDocument,
   TrendingStats,
 } from '../../src/trending/contract.ts';
-import { SANDBOX_SPOTIFY_CLIENT_ID, SANDBOX_SPOTIFY_CLIENT_SECRET } from '../../src/providers/spotify/sandbox.ts';
 import { MODES } from '../support/services.ts';
-import { adminHeaders, type Stack, type TestDb, useTestStack } from '../support/stack.ts';
-
-export const SPOTIFY_ENV = {
-  SPOTIFY_CLIENT_ID: SANDBOX_SPOTIFY_CLIENT_ID,
-  SPOTIFY_CLIENT_SECRET: SANDBOX_SPOTIFY_CLIENT_SECRET,
-};
+import { adminHeaders, SPOTIFY_ENV, type Stack, type TestDb, useTestStack } from '../support/stack.ts';
 
 describe.each(MODES)('trending HTTP API (%s)', (mode) => {
   let db: TestDb;
