@@ -244,33 +244,45 @@ export function createProgram(): Command {
 
   program
     .command('sandbox')
-    .description('Run the offline upstream emulation (JioSaavn, …) for development and tests')
+    .description('Run the offline upstream emulation (JioSaavn, Spotify, MusicBrainz) for development and tests')
     .option('-p, --port <port>', "port to listen on (default: with --state-dir the last run's port, else 5099)")
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--seed <seed>', 'catalog seed (same seed, same catalog)', '1')
     .option('--release-interval <ms>', 'release a new album every N ms (0: never)', '20000')
+    .option('--chart-interval <ms>', "move Spotify's new-releases chart one step every N ms (0: only on request)", '0')
     .option('--state-dir <dir>', 'keep the port and the catalogs here, so a restart goes on where it stopped')
-    .action(async (opts: { port?: string; host: string; seed: string; releaseInterval: string; stateDir?: string }) => {
-      const { createSandbox } = await import('./providers/sandboxes.ts');
-      const { DEFAULT_SANDBOX_PORT } = await import('./sandbox/server.ts');
-      const sandbox = createSandbox({
-        seed: Number(opts.seed),
-        releaseIntervalMs: Number(opts.releaseInterval),
-        ...(opts.stateDir !== undefined ? { stateDir: resolve(opts.stateDir) } : {}),
-      });
-      const port = opts.port !== undefined ? Number(opts.port) : opts.stateDir ? undefined : DEFAULT_SANDBOX_PORT;
-      const url = await sandbox.listen(port, opts.host);
-      process.stdout.write(`Sandbox upstream listening on ${url} (index: ${url}/__sandbox)\n`);
-      const stop = () => void sandbox.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      watchParent(stop);
-    });
+    .action(
+      async (opts: {
+        port?: string;
+        host: string;
+        seed: string;
+        releaseInterval: string;
+        chartInterval: string;
+        stateDir?: string;
+      }) => {
+        const { createSandbox } = await import('./providers/sandboxes.ts');
+        const { DEFAULT_SANDBOX_PORT } = await import('./sandbox/server.ts');
+        const sandbox = createSandbox({
+          seed: Number(opts.seed),
+          releaseIntervalMs: Number(opts.releaseInterval),
+          spotifyChartIntervalMs: Number(opts.chartInterval),
+          ...(opts.stateDir !== undefined ? { stateDir: resolve(opts.stateDir) } : {}),
+        });
+        const port = opts.port !== undefined ? Number(opts.port) : opts.stateDir ? undefined : DEFAULT_SANDBOX_PORT;
+        const url = await sandbox.listen(port, opts.host);
+        process.stdout.write(`Sandbox upstream listening on ${url} (index: ${url}/__sandbox)\n`);
+        const stop = () => void sandbox.close().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        watchParent(stop);
+      },
+    );
 
   withPort(program.command('demo'))
     .description('Start the sandbox upstream and the app on embedded storage, pointed at it, fully offline')
     .option('--data-dir <dir>', 'where the demo keeps its database, secrets and sandbox catalog', './data/demo')
     .option('--release-interval <ms>', 'the sandbox releases a new album every N ms', '15000')
+    .option('--chart-interval <ms>', "the sandbox's Spotify chart moves one step every N ms", '180000')
     .option('--sandbox-port <port>', "the sandbox's port (default: the last run's, else 5099)")
     .option('--no-build', 'do not build the web app, even when it is missing or older than its sources')
     .action(
@@ -278,6 +290,7 @@ export function createProgram(): Command {
         port?: string;
         dataDir: string;
         releaseInterval: string;
+        chartInterval: string;
         sandboxPort?: string;
         build: boolean;
       }) => {
@@ -290,7 +303,15 @@ export function createProgram(): Command {
         const dataDir = resolve(opts.dataDir);
         const intervalMs = Number(opts.releaseInterval);
         const { createSandbox } = await import('./providers/sandboxes.ts');
-        const sandbox = createSandbox({ seed: 1, releaseIntervalMs: intervalMs, stateDir: join(dataDir, 'sandbox') });
+        const chartIntervalMs = Number(opts.chartInterval);
+        const sandbox = createSandbox({
+          seed: 1,
+          releaseIntervalMs: intervalMs,
+          spotifyChartIntervalMs: chartIntervalMs,
+          stateDir: join(dataDir, 'sandbox'),
+        });
+        const { SANDBOX_SPOTIFY_CLIENT_ID, SANDBOX_SPOTIFY_CLIENT_SECRET } =
+          await import('./providers/spotify/sandbox.ts');
         const sandboxUrl = await sandbox.listen(opts.sandboxPort === undefined ? undefined : Number(opts.sandboxPort));
         if (sandbox.movedFrom !== undefined) {
           process.stderr.write(
@@ -306,8 +327,19 @@ export function createProgram(): Command {
             REDIS_URL: '',
             JIOSAAVN_BASE_URL: sandboxUrl,
             FETCH_CRON: '*/20 * * * * *',
+            SPOTIFY_API_URL: sandboxUrl,
+            SPOTIFY_ACCOUNTS_URL: sandboxUrl,
+            SPOTIFY_CLIENT_ID: SANDBOX_SPOTIFY_CLIENT_ID,
+            SPOTIFY_CLIENT_SECRET: SANDBOX_SPOTIFY_CLIENT_SECRET,
+            MUSICBRAINZ_BASE_URL: sandboxUrl,
           },
-          { HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+          {
+            HOST: '127.0.0.1',
+            LOG_LEVEL: 'warn',
+            ENABLE_BACKGROUND_SYNC: 'true',
+            // The demo's chart moves every few minutes; the cache follows it at that pace.
+            ...(chartIntervalMs >= 60_000 ? { CACHE_DURATION_HOURS: String(chartIntervalMs / 3_600_000) } : {}),
+          },
         );
         const { url, adminToken, shutdown } = await runProcess('all', config, {
           afterStop: async () => {
@@ -325,6 +357,8 @@ export function createProgram(): Command {
         process.stdout.write(
           `\n  Backbeat demo is running: open ${open}\n\n` +
             `  Sandbox upstream: ${sandboxUrl} (a new album every ${intervalMs / 1000} s; fetch every 20 s)\n` +
+            `  Browse: ${open}/browse (Spotify chart moves every ${chartIntervalMs / 1000} s; MusicBrainz badges ` +
+            'appear at one search a second)\n' +
             `  Health: ${open}/api/health   Data: ${dataDir}\n${token}  Press Ctrl+C to stop.\n\n`,
         );
       },

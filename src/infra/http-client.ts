@@ -51,6 +51,11 @@ export interface HttpClientOptions {
   throttleStatuses?: readonly number[];
   /** The pause after a throttling answer without a readable Retry-After. Default `maxRetryAfterMs`. */
   defaultThrottleMs?: number;
+  /**
+   * How a refusal by an empty bucket is logged: `warn` (default: the budget is used up) or `debug` (a client paced by
+   * its bucket, for which an empty bucket is the normal state). A paused bucket is always a warning.
+   */
+  emptyBucketLogLevel?: 'warn' | 'debug';
   /** Injected in tests to keep retries instant. */
   sleep?: (ms: number) => Promise<void>;
   /** Injected in tests for deterministic jitter; returns [0, 1). */
@@ -267,7 +272,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw new AbortError(asError(err));
       });
       if (!token.granted) {
-        logger?.warn(
+        const log = token.reason === 'empty' && options.emptyBucketLogLevel === 'debug' ? logger?.debug : logger?.warn;
+        log?.call(
+          logger,
           { event: 'upstream_rate_limited', service, path: url.pathname, reason: token.reason, attempt: n },
           'token bucket refused the request; not sent',
         );
