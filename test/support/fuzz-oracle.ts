@@ -78,7 +78,12 @@ export async function snapshot(db: DatabaseHandle): Promise<string> {
       (SELECT count(*) FROM song_likes) AS likes,
       (SELECT count(*) FROM fetch_runs) AS runs,
       (SELECT count(*) FROM rate_limit_tokens) AS buckets,
-      (SELECT count(*) FROM source_state) AS sources`,
+      (SELECT count(*) FROM source_state) AS sources,
+      (SELECT count(*) FROM cache_data) AS cache_entries,
+      (SELECT count(*) FROM trending_albums) AS trending_albums,
+      (SELECT count(*) FROM album_appearances) AS appearances,
+      (SELECT count(*) FROM musicbrainz_matches) AS musicbrainz_matches,
+      (SELECT count(*) FROM collection_items) AS collection`,
   );
   const buckets = await queryRows<Record<string, unknown>>(
     db.db,
