@@ -278,6 +278,9 @@ export const EnrichmentProgress = Type.Object(
     total: Type.Integer({ minimum: 0 }),
     requestsLastMinute: Type.Integer({ minimum: 0, description: 'MusicBrainz searches sent in the last 60 s' }),
     ratePerSecond: Type.Number({ minimum: 0, description: 'requestsLastMinute / 60' }),
+    limitPerSecond: Nullable(
+      Type.Number({ minimum: 0, description: "The musicbrainz bucket's sustained rate; null before it exists" }),
+    ),
     lastDecisionAt: Nullable(DateTime()),
     recent: Type.Array(Type.Object({ album: AlbumSummary, decidedAt: Nullable(DateTime()) })),
   },

@@ -82,6 +82,8 @@ export interface TrendingServiceOptions {
   pollMs?: number;
   /** How long after a failed refresh a stale read waits before starting another (default 60 s). */
   failureBackoffMs?: number;
+  /** The MusicBrainz requests a second the bucket allows now (null when it does not exist yet). */
+  musicbrainzLimit?: () => Promise<number | null>;
 }
 
 /**
@@ -109,6 +111,7 @@ export class TrendingService {
     | undefined;
   #lastStatus: string | undefined;
   readonly #failureBackoffMs: number;
+  readonly #musicbrainzLimit: () => Promise<number | null>;
 
   constructor(options: TrendingServiceOptions) {
     this.#repo = options.repository;
@@ -123,6 +126,7 @@ export class TrendingService {
     this.#memoMs = options.memoMs ?? 1000;
     this.#pollMs = options.pollMs ?? 100;
     this.#failureBackoffMs = options.failureBackoffMs ?? 60_000;
+    this.#musicbrainzLimit = options.musicbrainzLimit ?? (async () => null);
   }
 
   get enabled(): boolean {
@@ -564,10 +568,11 @@ export class TrendingService {
   /** Admin: where enrichment stands. */
   async enrichmentProgress(): Promise<EnrichmentProgress> {
     const now = this.#clock();
-    const [counts, requests, recent] = await Promise.all([
+    const [counts, requests, recent, limit] = await Promise.all([
       this.#repo.matchCounts(),
       this.#repo.requestsSince(new Date(now.getTime() - 60_000)),
       this.#repo.recentDecisions(10),
+      this.#musicbrainzLimit(),
     ]);
     const summary = await this.#summaries(recent.map((r) => r.albumId));
     return {
@@ -575,6 +580,7 @@ export class TrendingService {
       total: counts.queued + counts.matched + counts.no_match + counts.failed,
       requestsLastMinute: requests,
       ratePerSecond: Math.round((requests / 60) * 1000) / 1000,
+      limitPerSecond: limit === null ? null : Math.round(limit * 1000) / 1000,
       lastDecisionAt: recent[0]?.decidedAt ?? null,
       recent: recent.map((r: MatchRow) => ({ album: summary(r.albumId), decidedAt: r.decidedAt })),
     };

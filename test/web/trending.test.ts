@@ -395,10 +395,15 @@ describe('trending guards', () => {
       total: 9,
       requestsLastMinute: 59,
       ratePerSecond: 0.98,
+      limitPerSecond: 0.971,
       lastDecisionAt: null,
       recent: [{ album: summary, decidedAt: null }, { album: {} }],
     });
     expect(progress?.recent).toHaveLength(1);
+    expect(progress?.limitPerSecond).toBe(0.971);
+    expect(parseEnrichmentProgress({ counts: { queued: 0, matched: 0, no_match: 0, failed: 0 } })?.limitPerSecond).toBe(
+      null,
+    );
     expect(parseEnrichmentProgress({ counts: { queued: -1 } })).toBeNull();
 
     const item = { album: summary, addedAt: '2024-03-10T12:00:00.000Z', source: 'spotify_new_releases' };

@@ -595,6 +595,10 @@ export function parseEnrichmentProgress(value: unknown): EnrichmentProgress | nu
     total: count(value.total),
     requestsLastMinute: count(value.requestsLastMinute),
     ratePerSecond: typeof rate === 'number' && Number.isFinite(rate) && rate >= 0 ? rate : 0,
+    limitPerSecond:
+      typeof value.limitPerSecond === 'number' && Number.isFinite(value.limitPerSecond) && value.limitPerSecond >= 0
+        ? value.limitPerSecond
+        : null,
     lastDecisionAt: stringOrNull(value.lastDecisionAt),
     recent: validItems(value.recent, isRecentDecision),
   };

@@ -119,7 +119,8 @@ function Progress({ progress, now }: { progress: EnrichmentProgress; now: number
       </div>
       <p className="bucket__state" data-testid="enrichment-rate">
         {done} of {total} decided ({percent}%) · {progress.ratePerSecond.toFixed(2)} requests/s (
-        {progress.requestsLastMinute} in the last minute, limit 1/s)
+        {progress.requestsLastMinute} in the last minute
+        {progress.limitPerSecond !== null && `, limit ${formatRate(progress.limitPerSecond)}/s`})
         {progress.lastDecisionAt && (
           <>
             {' '}
@@ -137,7 +138,10 @@ function Progress({ progress, now }: { progress: EnrichmentProgress; now: number
             {progress.recent.map(({ album, decidedAt }) => (
               <li key={`${album.id}-${decidedAt ?? ''}`} className="enrichment__decision" data-album-id={album.id}>
                 <span className="enrichment__album">
-                  <strong>{album.name}</strong> — {artistNames(album.artists)}
+                  <strong>
+                    <bdi>{album.name}</bdi>
+                  </strong>{' '}
+                  — <bdi>{artistNames(album.artists)}</bdi>
                 </span>
                 <MbBadge albumId={album.id} albumName={album.name} match={album.musicbrainz} />
                 {decidedAt && (
@@ -159,6 +163,11 @@ export interface TrendingPanelProps {
   token: string;
   now: number;
   onAuthError: (error: ApiError) => void;
+}
+
+/** A rate as people write it: `1`, `0.97`, `10`. */
+function formatRate(rate: number): string {
+  return String(Math.round(rate * 100) / 100);
 }
 
 /**
@@ -244,7 +253,7 @@ export function TrendingPanel({ token, now, onAuthError }: TrendingPanelProps) {
       </div>
       <p className="panel__text">
         Refreshes the trending cache from Spotify now, fresh or not. Albums are then matched on MusicBrainz in the
-        background, one request per second at most.
+        background at the pace of the musicbrainz token bucket (one request a second unless retuned).
       </p>
       <p className="visually-hidden" role="status">
         {syncing ? 'Syncing with Spotify.' : result ? syncOutcomeText(result, now) : ''}
