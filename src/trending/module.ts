@@ -8,7 +8,12 @@ import type { Metrics } from '../infra/metrics.ts';
 import type { Bus, Unsubscribe } from '../ports/bus.ts';
 import type { Queue } from '../ports/queue.ts';
 import type { BucketSettings, RateLimiter } from '../ports/rate-limiter.ts';
-import { DEFAULT_MUSICBRAINZ_USER_AGENT, MusicBrainzClient } from '../providers/musicbrainz/client.ts';
+import { RateLimitedError } from '../infra/upstream-errors.ts';
+import {
+  DEFAULT_MUSICBRAINZ_USER_AGENT,
+  MUSICBRAINZ_SERVICE,
+  MusicBrainzClient,
+} from '../providers/musicbrainz/client.ts';
 import { SpotifyClient } from '../providers/spotify/client.ts';
 import { mapSpotifyAlbums } from '../providers/spotify/map.ts';
 import { ENRICH_JOB, Enricher } from './enrichment.ts';
@@ -94,16 +99,45 @@ export function createTrendingModule(deps: TrendingModuleDeps): TrendingModule {
     logger: log,
   });
 
+  /**
+   * MusicBrainz counts a request when it arrives, while the bucket spends the token before the request leaves: a
+   * request slow to leave (the first of a process that is still warming up) arrives late, and the next one, on time,
+   * arrives too soon after it (a 503). Holding the bucket for one token's interval from each answer keeps arrivals
+   * that far apart however late a request left. The interval is the bucket's own, so an operator's retuning applies;
+   * a bucket retuned to allow bursts (more than one token) is left to its tokens.
+   */
+  const spaceFromAnswer = async () => {
+    try {
+      const bucket = await deps.rateLimiter.find(MUSICBRAINZ_SERVICE);
+      if (!bucket || bucket.maxTokens > 1 || bucket.refillRate <= 0) return;
+      const intervalMs = bucket.refillIntervalMs / bucket.refillRate;
+      await deps.rateLimiter.pause(MUSICBRAINZ_SERVICE, new Date(Date.now() + intervalMs));
+    } catch (err) {
+      // The answer is kept either way: the token bucket alone still paces the next request.
+      log.warn({ event: 'musicbrainz_spacing_failed', err }, 'could not hold the musicbrainz bucket after an answer');
+    }
+  };
+
   const enricher = new Enricher({
     repository,
-    search: async (album) =>
-      (
-        await musicbrainz.searchReleaseGroups({
+    search: async (album) => {
+      let sent = true;
+      try {
+        const answer = await musicbrainz.searchReleaseGroups({
           title: searchTitle(album.name),
           artists: album.artists.map((a) => a.name),
           limit: 10,
-        })
-      ).candidates,
+        });
+        return answer.candidates;
+      } catch (err) {
+        // Our bucket refused before anything was sent: nothing to space from (holding it would only push back the
+        // next request).
+        if (err instanceof RateLimitedError && err.attempts === 0) sent = false;
+        throw err;
+      } finally {
+        if (sent) await spaceFromAnswer();
+      }
+    },
     queue,
     bus,
     logger: log,
@@ -121,6 +155,10 @@ export function createTrendingModule(deps: TrendingModuleDeps): TrendingModule {
     rankingWindowDays: settings.rankingWindowDays,
     // Long enough for every page with its retries; a dead holder's lease lapses after it.
     leaseMs: Math.max(60_000, settings.spotifyMaxPages * config.upstreamTimeoutMs * 4 + 10_000),
+    musicbrainzLimit: async () => {
+      const bucket = await deps.rateLimiter.find(MUSICBRAINZ_SERVICE);
+      return bucket ? bucket.refillRate / (bucket.refillIntervalMs / 1000) : null;
+    },
     onQueued: async (ids) => {
       if (settings.enrichment) await enricher.enqueue(ids);
     },
