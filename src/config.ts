@@ -93,6 +93,24 @@ export interface Config {
     /** `GET /api/spotify/trending` requests one client may send per minute. */
     readonly rawPerMinute: number;
   };
+  readonly matches: {
+    /** A personal Discogs token (`Authorization: Discogs token=…`), used when no user's OAuth token is stored. */
+    readonly discogsUserToken: string | undefined;
+    /** The Discogs app's consumer key and secret (OAuth 1.0a connect flow). */
+    readonly discogsConsumerKey: string | undefined;
+    readonly discogsConsumerSecret: string | undefined;
+    /** Where a user authorises the app in step 2 of the Discogs OAuth flow. */
+    readonly discogsAuthorizeUrl: string;
+    readonly youtubeApiKey: string | undefined;
+    readonly soundcloudClientId: string | undefined;
+    readonly soundcloudClientSecret: string | undefined;
+    /** SoundCloud's token host (`POST /oauth/token`). */
+    readonly soundcloudAuthUrl: string;
+    /** Matches at or above this confidence are approved without review (unless ambiguous). */
+    readonly autoApprove: number;
+    /** A key `ENCRYPTION_KEY` replaced: values it sealed still open until `backbeat keys rotate` re-seals them. */
+    readonly previousEncryptionKey: Buffer | undefined;
+  };
   /** Milliseconds to wait for in-flight work on SIGTERM/SIGINT before closing anyway. */
   readonly shutdownTimeoutMs: number;
   /** Milliseconds a client has to send a request's head and body (then 408). */
@@ -380,6 +398,16 @@ export const EnvSchema = Type.Object({
   ENABLE_MUSICBRAINZ_ENRICHMENT: boolean(true),
   MUSICBRAINZ_INTERVAL_MS: integer(1030, 1000, 60_000),
   SPOTIFY_TRENDING_PER_MINUTE: integer(30, 1, 100_000),
+  DISCOGS_USER_TOKEN: Type.Optional(secret(8)),
+  DISCOGS_CONSUMER_KEY: Type.Optional(secret(8)),
+  DISCOGS_CONSUMER_SECRET: Type.Optional(secret(8)),
+  DISCOGS_AUTHORIZE_URL: httpUrl('https://www.discogs.com/oauth/authorize'),
+  YOUTUBE_API_KEY: Type.Optional(secret(8)),
+  SOUNDCLOUD_CLIENT_ID: Type.Optional(secret(8)),
+  SOUNDCLOUD_CLIENT_SECRET: Type.Optional(secret(8)),
+  SOUNDCLOUD_AUTH_URL: httpUrl('https://secure.soundcloud.com'),
+  MATCH_AUTO_APPROVE: decimal(0.8, 0, 1),
+  ENCRYPTION_KEY_PREVIOUS: Type.Optional(encryptionKey()),
 });
 
 export type EnvVariable = keyof typeof EnvSchema.properties;
@@ -495,6 +523,18 @@ export function parseConfig(env: Env): Config {
       enrichment: v.ENABLE_MUSICBRAINZ_ENRICHMENT,
       musicbrainzIntervalMs: v.MUSICBRAINZ_INTERVAL_MS,
       rawPerMinute: v.SPOTIFY_TRENDING_PER_MINUTE,
+    },
+    matches: {
+      discogsUserToken: v.DISCOGS_USER_TOKEN,
+      discogsConsumerKey: v.DISCOGS_CONSUMER_KEY,
+      discogsConsumerSecret: v.DISCOGS_CONSUMER_SECRET,
+      discogsAuthorizeUrl: v.DISCOGS_AUTHORIZE_URL,
+      youtubeApiKey: v.YOUTUBE_API_KEY,
+      soundcloudClientId: v.SOUNDCLOUD_CLIENT_ID,
+      soundcloudClientSecret: v.SOUNDCLOUD_CLIENT_SECRET,
+      soundcloudAuthUrl: v.SOUNDCLOUD_AUTH_URL,
+      autoApprove: v.MATCH_AUTO_APPROVE,
+      previousEncryptionKey: v.ENCRYPTION_KEY_PREVIOUS,
     },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS,

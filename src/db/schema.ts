@@ -12,8 +12,11 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  real,
+  serial,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
@@ -329,3 +332,108 @@ export const collectionItems = pgTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.albumId] }), index('collection_items_user_idx').on(t.userId, t.addedAt)],
 );
+
+/**
+ * Seed 003's `track_matches`, column for column: the match of one track of a Discogs release (`track_index` is the
+ * 0-based index among the release's playable tracks, headings excluded). Approved matches persist; a match awaiting
+ * review is stored too with `approved = false`.
+ */
+export const trackMatches = pgTable(
+  'track_matches',
+  {
+    id: serial('id').primaryKey(),
+    releaseId: bigint('release_id', { mode: 'number' }).notNull(),
+    trackIndex: integer('track_index').notNull(),
+    platform: text('platform').notNull(),
+    matchUrl: text('match_url').notNull(),
+    confidence: real('confidence').notNull(),
+    approved: boolean('approved').notNull().default(false),
+    verifiedBy: text('verified_by'),
+    verifiedAt: timestamp('verified_at', { withTimezone: true }).default(sql`now()`),
+    createdAt: timestamp('created_at', { withTimezone: true }).default(sql`now()`),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).default(sql`now()`),
+  },
+  (t) => [unique('track_matches_release_id_track_index_key').on(t.releaseId, t.trackIndex)],
+);
+
+/**
+ * What the seed's table has no column for, per track: the outcome (`approved`, `needs_review`, `no_match`,
+ * `deferred`), the score breakdown of the chosen candidate, the runner-up, the scored candidates and where the
+ * answer came from. A track with no match row (no candidate, deferred) is known here only.
+ */
+export const trackMatchDetails = pgTable(
+  'track_match_details',
+  {
+    releaseId: bigint('release_id', { mode: 'number' }).notNull(),
+    trackIndex: integer('track_index').notNull(),
+    status: text('status').notNull(),
+    breakdown: jsonb('breakdown'),
+    runnerUp: jsonb('runner_up'),
+    candidates: jsonb('candidates')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    settledBy: text('settled_by'),
+    lastError: text('last_error'),
+    updatedAt: timestamp('updated_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [
+    primaryKey({ columns: [t.releaseId, t.trackIndex] }),
+    check('track_match_details_status', sql`${t.status} IN ('approved', 'needs_review', 'no_match', 'deferred')`),
+    index('track_match_details_status_idx').on(t.status, t.updatedAt),
+  ],
+);
+
+/** Candidates an admin rejected for a track: never proposed again for it. */
+export const trackMatchRejections = pgTable(
+  'track_match_rejections',
+  {
+    releaseId: bigint('release_id', { mode: 'number' }).notNull(),
+    trackIndex: integer('track_index').notNull(),
+    matchUrl: text('match_url').notNull(),
+    platform: text('platform').notNull(),
+    rejectedBy: text('rejected_by'),
+    rejectedAt: timestamp('rejected_at', { withTimezone: true })
+      .notNull()
+      .default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.trackIndex, t.matchUrl] })],
+);
+
+/** Discogs releases as last fetched (mapped), so matching a release's tracks fetches it once. */
+export const discogsReleases = pgTable('discogs_releases', {
+  id: bigint('id', { mode: 'number' }).primaryKey(),
+  release: jsonb('release').notNull(),
+  fetchedAt: timestamp('fetched_at', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
+});
+
+/**
+ * Seed 003's `discogs_tokens`, column for column. `access_token`, `access_secret` and `refresh_token` hold
+ * AES-256-GCM ciphertexts (`src/matches/vault.ts`), each carrying the id of the key that sealed it.
+ */
+export const discogsTokens = pgTable('discogs_tokens', {
+  id: serial('id').primaryKey(),
+  username: text('username').notNull().unique(),
+  accessToken: text('access_token').notNull(),
+  accessSecret: text('access_secret').notNull(),
+  refreshToken: text('refresh_token'),
+  tokenType: text('token_type').default('oauth'),
+  expiresAt: timestamp('expires_at', { withTimezone: true }),
+  scope: text('scope'),
+  createdAt: timestamp('created_at', { withTimezone: true }).default(sql`now()`),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).default(sql`now()`),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+});
+
+/** Step 1 of the Discogs OAuth connect flow, kept until step 3: the request token and its (sealed) secret. */
+export const discogsOauthRequests = pgTable('discogs_oauth_requests', {
+  requestToken: text('request_token').primaryKey(),
+  requestSecret: text('request_secret').notNull(),
+  username: text('username').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true })
+    .notNull()
+    .default(sql`now()`),
+});
