@@ -1,4 +1,5 @@
-import { memo, useState } from 'react';
+import { memo } from 'react';
+import { Cover } from './Cover.tsx';
 import { languageLabel, sourceLabel } from '../lib/releases.ts';
 import { formatDuration, formatFullDate, formatReleaseDate } from '../lib/time.ts';
 import type { Release } from '../lib/types.ts';
@@ -18,49 +19,15 @@ function hueOf(id: number): number {
   return (Math.abs(id) * 47) % 360;
 }
 
-function Cover({ release }: { release: Release }) {
-  const [failedUrl, setFailedUrl] = useState<string | null>(null);
-  const showImage = release.imageUrl !== null && release.imageUrl !== failedUrl;
-  const hue = hueOf(release.id);
+function ReleaseCover({ release }: { release: Release }) {
   return (
-    <div className="card__cover">
-      {showImage ? (
-        <img
-          src={release.imageUrl ?? undefined}
-          alt=""
-          loading="lazy"
-          decoding="async"
-          width={500}
-          height={500}
-          onError={() => setFailedUrl(release.imageUrl)}
-        />
-      ) : (
-        <div
-          className="card__fallback"
-          data-testid="cover-fallback"
-          style={{
-            background: `linear-gradient(135deg, hsl(${hue} 70% 42%), hsl(${(hue + 50) % 360} 75% 22%))`,
-          }}
-          aria-hidden="true"
-        >
-          <svg viewBox="0 0 24 24">
-            <path
-              d="M9 18V5l12-2v13M9 18a3 3 0 1 1-6 0 3 3 0 0 1 6 0Zm12-2a3 3 0 1 1-6 0 3 3 0 0 1 6 0Z"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.6"
-              strokeLinecap="round"
-              strokeLinejoin="round"
-            />
-          </svg>
-        </div>
-      )}
+    <Cover imageUrl={release.imageUrl} hue={hueOf(release.id)} size={500}>
       {release.isNew && (
         <span className="badge" data-testid="new-badge">
           New
         </span>
       )}
-    </div>
+    </Cover>
   );
 }
 
@@ -106,7 +73,7 @@ export const ReleaseCard = memo(function ReleaseCard({
       data-fresh={fresh ? 'true' : undefined}
       aria-labelledby={titleId}
     >
-      <Cover release={release} />
+      <ReleaseCover release={release} />
       <div className="card__body">
         <h3 className="card__title" id={titleId} title={release.title}>
           {release.title}
