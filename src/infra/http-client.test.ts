@@ -368,6 +368,7 @@ describe('createHttpClient: postForm', () => {
       status: 200,
       attempts: 1,
       path: '/auth/api/token',
+      headers: expect.any(Headers) as unknown,
     });
     expect(stub.hits.map((h) => h.url)).toEqual(['/auth/api/token']);
     expect(received).toHaveLength(1);
@@ -459,5 +460,116 @@ describe('createHttpClient: throttleStatuses', () => {
       defaultThrottleMs: 2_000,
     });
     await expect(c2.getJson('/thing')).rejects.toMatchObject({ status: 429, retryAfterMs: 2_000 });
+  });
+});
+
+describe('createHttpClient: answer headers', () => {
+  it('returns the headers of the answer from getJsonResponse and postForm', async () => {
+    const stub = await startStub([
+      json(200, { id: 1 }, { 'x-discogs-ratelimit': '60', 'x-discogs-ratelimit-remaining': '58' }),
+      json(200, { ok: 1 }, { 'x-request-id': 'r-2' }),
+    ]);
+    const { client } = makeClient(stub, new FakeRateLimiter());
+
+    const got = await client.getJsonResponse('/releases/1');
+    expect(got.body).toEqual({ id: 1 });
+    expect(got.headers.get('x-discogs-ratelimit')).toBe('60');
+    expect(got.headers.get('x-discogs-ratelimit-remaining')).toBe('58');
+
+    const posted = await client.postForm('/token', { a: 'b' });
+    expect(posted.headers.get('x-request-id')).toBe('r-2');
+  });
+
+  it('returns the headers of the attempt that succeeded, not of a failed one before it', async () => {
+    const stub = await startStub([json(502, {}, { 'x-attempt': '1' }), json(200, {}, { 'x-attempt': '2' })]);
+    const { client } = makeClient(stub, new FakeRateLimiter());
+    const got = await client.getJsonResponse('/thing');
+    expect(got.attempts).toBe(2);
+    expect(got.headers.get('x-attempt')).toBe('2');
+  });
+});
+
+describe('createHttpClient: postFormText', () => {
+  it('POSTs the form and returns a form-encoded answer as text', async () => {
+    const bodies: string[] = [];
+    const stub = await startStub([
+      (req, res) => {
+        let body = '';
+        req.setEncoding('utf8');
+        req.on('data', (chunk: string) => (body += chunk));
+        req.on('end', () => {
+          bodies.push(`${req.method} ${req.headers['content-type']} ${body}`);
+          raw(200, 'oauth_token=t&oauth_token_secret=s', 'application/x-www-form-urlencoded')(req, res);
+        });
+      },
+    ]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient(stub, limiter);
+
+    await expect(client.postFormText('/oauth/access_token', { x: '1' })).resolves.toBe(
+      'oauth_token=t&oauth_token_secret=s',
+    );
+    expect(bodies).toEqual(['POST application/x-www-form-urlencoded x=1']);
+    expect(stub.hits[0]?.headers.accept).toBe('text/plain, */*');
+    expect(limiter.granted).toBe(1);
+  });
+});
+
+describe('createHttpClient: throttleFromBody', () => {
+  const quota = { error: { code: 403, errors: [{ reason: 'quotaExceeded' }] } };
+  const forbidden = { error: { code: 403, errors: [{ reason: 'forbidden' }] } };
+  /** Recognises the quota answer only, with a pause far above the Retry-After ceiling. */
+  const recognise = (status: number, body: string) => (status === 403 && body.includes('quotaExceeded') ? 5e6 : null);
+
+  it('pauses the bucket for the pause it returns, uncapped, and throws a rate-limit error with the status', async () => {
+    const stub = await startStub([json(403, quota), json(200, { ok: 1 })]);
+    const limiter = new FakeRateLimiter(1000, () => NOW);
+    const seen: [number, string][] = [];
+    const { client, sleeps } = makeClient(stub, limiter, {
+      throttleFromBody: (status, body) => {
+        seen.push([status, body]);
+        return recognise(status, body);
+      },
+    });
+
+    const err = await caught(client.getJson('/search'));
+
+    expect(err).toBeInstanceOf(UpstreamRateLimitedError);
+    expect(err).toMatchObject({ status: 403, retryAfterMs: 5e6, attempts: 1, retryable: true, path: '/search' });
+    expect(seen).toEqual([[403, JSON.stringify(quota)]]);
+    expect(limiter.pauses).toEqual([{ service: 'testsvc', until: new Date(NOW + 5e6) }]);
+    expect(stub.hits).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    await expect(client.getJson('/search')).rejects.toBeInstanceOf(RateLimitedError);
+    expect(stub.hits).toHaveLength(1);
+  });
+
+  it('leaves an answer it does not recognise a client error', async () => {
+    const stub = await startStub([json(403, forbidden)]);
+    const limiter = new FakeRateLimiter();
+    const { client } = makeClient(stub, limiter, { throttleFromBody: recognise });
+
+    const err = await caught(client.getJson('/search'));
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err).toMatchObject({ kind: 'client', status: 403, attempts: 1 });
+    expect(limiter.pauses).toEqual([]);
+  });
+
+  it('is not asked about 429, 5xx or success answers', async () => {
+    const stub = await startStub([json(429, quota, { 'retry-after': '3' }), json(500, quota), json(200, quota)]);
+    const limiter = new FakeRateLimiter();
+    const seen: number[] = [];
+    const { client } = makeClient(stub, limiter, {
+      retries: 1,
+      throttleFromBody: (status) => {
+        seen.push(status);
+        return 1;
+      },
+    });
+
+    await expect(client.getJson('/a')).rejects.toMatchObject({ status: 429, retryAfterMs: 3_000 });
+    limiter.pausedUntil = null;
+    await expect(client.getJson('/b')).resolves.toEqual(quota);
+    expect(seen).toEqual([]);
   });
 });

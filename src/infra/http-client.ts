@@ -19,6 +19,8 @@
  * - 5xx, network error, timeout → retried up to `retries` times with exponential backoff and full jitter (a 5xx's
  *   Retry-After, e.g. MusicBrainz' 503 throttle, is honoured as a minimum delay up to the ceiling), then
  *   `UpstreamError` kind `server` | `network` | `timeout`.
+ * - a 4xx that `throttleFromBody` recognises from its body (YouTube's 403 `quotaExceeded`) → handled like 429 with
+ *   the pause it returns.
  * - other non-2xx → `UpstreamError` kind `client`, no retry.
  */
 import { setTimeout as delay } from 'node:timers/promises';
@@ -52,6 +54,14 @@ export interface HttpClientOptions {
   /** The pause after a throttling answer without a readable Retry-After. Default `maxRetryAfterMs`. */
   defaultThrottleMs?: number;
   /**
+   * Recognises a "slow down" answer that its status alone does not tell apart from a refusal: YouTube answers 403
+   * both for a spent daily quota and for a blocked key, and only the body's `reason` differs. Called with the body of
+   * every 4xx answer other than 429 and `throttleStatuses`; a number is the pause in ms, handled like a 429 (bucket
+   * paused, `UpstreamRateLimitedError` with that status, no retry) and not capped by `maxRetryAfterMs`, since the
+   * caller computed it (e.g. until a daily reset); null leaves the answer a client error.
+   */
+  throttleFromBody?: (status: number, body: string) => number | null;
+  /**
    * How a refusal by an empty bucket is logged: `warn` (default: the budget is used up) or `debug` (a client paced by
    * its bucket, for which an empty bucket is the normal state). A paused bucket is always a warning.
    */
@@ -76,6 +86,8 @@ export interface JsonResponse<T> {
   attempts: number;
   /** Request path without its query string. */
   path: string;
+  /** The answer's headers (Discogs reports its rate-limit window in `X-Discogs-Ratelimit-*` on every answer). */
+  headers: Headers;
 }
 
 export interface HttpClient {
@@ -99,6 +111,11 @@ export interface HttpClient {
     form: Readonly<Record<string, string>>,
     headers?: RequestHeaders,
   ): Promise<JsonResponse<T>>;
+  /**
+   * As {@link HttpClient.postForm} but returns the body as text: OAuth 1.0a token endpoints answer form-encoded
+   * (`oauth_token=…&oauth_token_secret=…`), not JSON.
+   */
+  postFormText(path: string, form: Readonly<Record<string, string>>, headers?: RequestHeaders): Promise<string>;
 }
 
 /** The parts of a `fetch` request an attempt sends (the signal and redirect policy are added per attempt). */
@@ -128,7 +145,7 @@ function asError(err: unknown): Error {
 }
 
 type Attempt =
-  | { ok: true; status: number; body: string }
+  | { ok: true; status: number; body: string; headers: Headers }
   | { ok: false; retry: boolean; minDelayMs: number; error: UpstreamError | UpstreamRateLimitedError };
 
 /**
@@ -146,6 +163,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     backoffBaseMs = 300,
     maxRetryAfterMs = 60_000,
     throttleStatuses = [],
+    throttleFromBody,
     sleep = (ms: number) => delay(ms),
     random = Math.random,
     now = Date.now,
@@ -182,6 +200,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       if (res.status >= 200 && res.status < 300) {
         // Read inside the try: a body cut off or stalled past the deadline is a network/timeout failure.
         body = await res.text();
+      } else if (throttleFromBody && res.status >= 400 && res.status < 500 && !throttles.has(res.status)) {
+        // Only read to tell a throttle from a refusal: a body that cannot be read is a refusal without a reason.
+        body = await res.text().catch(() => '');
       } else {
         body = '';
         await discardBody(res);
@@ -203,7 +224,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const status = res.status;
     logger?.debug({ event: 'upstream_request', service, path, status, attempt, durationMs: now() - started });
 
-    if (status >= 200 && status < 300) return { ok: true, status, body };
+    if (status >= 200 && status < 300) return { ok: true, status, body, headers: res.headers };
+
+    const bodyPauseMs =
+      status >= 400 && status < 500 && !throttles.has(status) ? throttleFromBody?.(status, body) : null;
+    if (typeof bodyPauseMs === 'number') {
+      const retryAfterMs = Math.max(0, Math.round(bodyPauseMs));
+      await rateLimiter.pause(service, new Date(now() + retryAfterMs));
+      return {
+        ok: false,
+        retry: false,
+        minDelayMs: 0,
+        error: new UpstreamRateLimitedError(service, { retryAfterMs, attempts: attempt, path, status }),
+      };
+    }
 
     if (throttles.has(status)) {
       const retryAfterMs = Math.min(
@@ -253,7 +287,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     extraHeaders: RequestHeaders | undefined,
     accept: string,
     form?: Readonly<Record<string, string>>,
-  ): Promise<{ status: number; body: string; attempts: number; path: string }> {
+  ): Promise<{ status: number; body: string; attempts: number; path: string; headers: Headers }> {
     const url = buildUrl(path, query);
     const headers = new Headers({ 'user-agent': userAgent, accept });
     for (const [name, value] of Object.entries(extraHeaders ?? {})) headers.set(name, value);
@@ -291,7 +325,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const outcome = await attemptOnce(url, init, n).catch((err: unknown) => {
         throw new AbortError(asError(err)); // e.g. the pause after a 429 failed to reach the database
       });
-      if (outcome.ok) return { status: outcome.status, body: outcome.body, attempts: n, path: url.pathname };
+      if (outcome.ok) {
+        return {
+          status: outcome.status,
+          body: outcome.body,
+          attempts: n,
+          path: url.pathname,
+          headers: outcome.headers,
+        };
+      }
 
       lastFailure = outcome.error;
       minDelayMs = outcome.minDelayMs;
@@ -343,7 +385,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     };
     if (res.body.trim() === '') throw malformed('empty body where JSON was expected');
     try {
-      return { body: JSON.parse(res.body) as T, status: res.status, attempts: res.attempts, path: res.path };
+      const body = JSON.parse(res.body) as T;
+      return { body, status: res.status, attempts: res.attempts, path: res.path, headers: res.headers };
     } catch (err) {
       const start = res.body.trimStart().slice(0, 1);
       throw malformed(start === '<' ? 'HTML page where JSON was expected' : 'body is not valid JSON', err);
@@ -359,5 +402,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       (await send(path, query, headers, 'text/plain, */*')).body,
     postForm: async <T>(path: string, form: Readonly<Record<string, string>>, headers?: RequestHeaders) =>
       getJsonResponse<T>(path, undefined, headers, form),
+    postFormText: async (path: string, form: Readonly<Record<string, string>>, headers?: RequestHeaders) =>
+      (await send(path, undefined, headers, 'text/plain, */*', form)).body,
   };
 }
