@@ -47,9 +47,9 @@ export function trendingRoutes(deps: TrendingRouteDeps): FastifyPluginAsync<Modu
       },
       async (_request, reply) => {
         // Serialized by the service: the stored part once per change, the time-dependent fields per request.
-        // A string with a JSON content type is sent as it is (Fastify serializes only objects).
+        // Serialized bytes with a JSON content type are sent as they are (Fastify serializes only objects).
         reply.type('application/json; charset=utf-8');
-        return reply.send((await service.readJson()) as unknown as TrendingDocument);
+        return reply.send((await service.readBody()) as unknown as TrendingDocument);
       },
     );
 
