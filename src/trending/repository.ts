@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Album } from '../domain/album.ts';
 import { queryRows, type Database } from '../infra/db.ts';
+import { claimLease, leaseState, releaseLease } from '../infra/leases.ts';
 import type { MatchStatus, TrendingSourceStatus } from './contract.ts';
 
 /** One album of the stored list, with its position in it. */
@@ -158,43 +159,20 @@ export class TrendingRepository {
     return { data: row.data, expires: new Date(row.expires), metadata: row.metadata ?? {} };
   }
 
-  /**
-   * Takes the refresh lease of `key` for `owner` until `leaseMs` from now, unless another owner holds an unexpired
-   * one. One atomic upsert: of any number of concurrent callers on any number of processes, one wins.
-   */
+  /** Takes the refresh lease of `key` (see `infra/leases.ts`): of any number of concurrent callers, one wins. */
   async claimRefresh(key: string, owner: string, leaseMs: number): Promise<boolean> {
-    const rows = await this.#rows<{ owner: string }>(
-      sql`INSERT INTO cache_refreshes AS r (key, owner, lease_until, started_at)
-          VALUES (${key}, ${owner}, clock_timestamp() + ${leaseMs} * interval '1 millisecond', clock_timestamp())
-          ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until,
-            started_at = EXCLUDED.started_at
-          WHERE r.lease_until IS NULL OR r.lease_until < clock_timestamp()
-          RETURNING owner`,
-    );
-    return rows.length === 1;
+    return claimLease(this.#db, key, owner, leaseMs);
   }
 
-  /**
-   * Ends `owner`'s lease (a no-op when it no longer holds it) and counts the refresh. `retryAfterMs` (after a
-   * failure) holds back the next refresh a stale read would start, across processes; null clears it.
-   */
+  /** Ends `owner`'s lease; `retryAfterMs` (after a failure) holds back the next refresh a stale read would start. */
   async releaseRefresh(key: string, owner: string, retryAfterMs: number | null): Promise<void> {
-    const retryAt =
-      retryAfterMs === null ? sql`NULL` : sql`clock_timestamp() + ${retryAfterMs} * interval '1 millisecond'`;
-    await this.#db.execute(
-      sql`UPDATE cache_refreshes SET owner = NULL, lease_until = NULL, finished_at = clock_timestamp(),
-            refreshes = refreshes + 1, retry_at = ${retryAt}
-          WHERE key = ${key} AND owner = ${owner}`,
-    );
+    await releaseLease(this.#db, key, owner, retryAfterMs);
   }
 
-  /** Whether someone holds an unexpired refresh lease of `key`, and until when failures hold refreshes back. */
+  /** Whether someone refreshes `key` now, and until when failures hold refreshes back. */
   async refreshState(key: string): Promise<{ refreshing: boolean; retryAt: Date | null }> {
-    const [row] = await this.#rows<{ refreshing: boolean; retry_at: Date | string | null }>(
-      sql`SELECT (lease_until IS NOT NULL AND lease_until >= clock_timestamp()) AS refreshing, retry_at
-          FROM cache_refreshes WHERE key = ${key}`,
-    );
-    return { refreshing: row?.refreshing === true, retryAt: row?.retry_at ? new Date(row.retry_at) : null };
+    const { held, retryAt } = await leaseState(this.#db, key);
+    return { refreshing: held, retryAt };
   }
 
   /**
