@@ -225,6 +225,18 @@ describe(DiscogsClient.name, () => {
       expect(fake.sent).toHaveLength(2);
     });
 
+    it('still returns the release when the bucket cannot be paused', async () => {
+      const fake = fakeDiscogs([release(window(60, 60))]);
+      const { client, limiter, lines } = makeClient(fake);
+      limiter.pause = async () => {
+        throw new Error('database unavailable');
+      };
+
+      await expect(client.getRelease(16004480)).resolves.toMatchObject({ id: 16004480 });
+      const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records).toContainEqual(expect.objectContaining({ event: 'rate_limiter_pause_failed', level: 40 }));
+    });
+
     it('throws DiscogsNotFoundError on 404, without retrying', async () => {
       const fake = fakeDiscogs([notFound]);
       const { client } = makeClient(fake);

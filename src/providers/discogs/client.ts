@@ -182,6 +182,15 @@ export class DiscogsClient {
       { event: 'upstream_window_spent', service: DISCOGS_SERVICE, limit, used, pausedUntil: until.toISOString() },
       'Discogs reports no request left in its 60 s window; pausing the bucket',
     );
-    await this.#rateLimiter.pause(DISCOGS_SERVICE, until);
+    try {
+      await this.#rateLimiter.pause(DISCOGS_SERVICE, until);
+    } catch (err) {
+      // The answer is good: losing it because the bucket could not be paused would waste the request. A 429 later
+      // pauses the bucket through the HTTP client anyway.
+      this.#logger?.warn(
+        { event: 'rate_limiter_pause_failed', service: DISCOGS_SERVICE, err },
+        'could not pause the discogs bucket',
+      );
+    }
   }
 }
