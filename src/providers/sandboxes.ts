@@ -7,9 +7,12 @@
 import { createSandboxServer, type SandboxServer } from '../sandbox/server.ts';
 import { fileStateStore } from '../sandbox/state.ts';
 import type { CatalogLanguage } from '../sandbox/catalog.ts';
+import { DiscogsEmulation } from './discogs/sandbox.ts';
 import { JioSaavnEmulation } from './jiosaavn/sandbox.ts';
 import { MusicBrainzEmulation } from './musicbrainz/sandbox.ts';
+import { SoundCloudEmulation } from './soundcloud/sandbox.ts';
 import { SpotifyEmulation } from './spotify/sandbox.ts';
+import { YouTubeEmulation } from './youtube/sandbox.ts';
 
 /** The seed used when none is given: the same catalog on every machine. */
 export const DEFAULT_SANDBOX_SEED = 20_241_220;
@@ -40,6 +43,18 @@ export interface SandboxOptions {
    * service's 1 request/second; 0 disables). Measured on the real monotonic clock, not on `now`.
    */
   musicbrainzMinIntervalMs?: number;
+  /** The personal token Discogs accepts as `Discogs token=…` (default `sandbox-discogs-token`). */
+  discogsUserToken?: string;
+  /** The Discogs app's consumer key and secret for OAuth (default `sandbox-consumer-key` / `sandbox-consumer-secret`). */
+  discogsConsumerKey?: string;
+  discogsConsumerSecret?: string;
+  /** The YouTube API key (default `sandbox-youtube-key`). */
+  youtubeApiKey?: string;
+  /** search.list calls a Pacific day before YouTube answers 403 quotaExceeded (default 100). */
+  youtubeDailySearchQuota?: number;
+  /** Credentials the SoundCloud token endpoint accepts (default `sandbox-soundcloud-id` / `sandbox-soundcloud-secret`). */
+  soundcloudClientId?: string;
+  soundcloudClientSecret?: string;
   /** The sandbox clock (default `Date.now`). */
   now?: () => number;
   /** Fastify request logging (default false). */
@@ -62,6 +77,9 @@ export interface Sandbox extends SandboxServer {
   readonly jiosaavn: JioSaavnEmulation;
   readonly spotify: SpotifyEmulation;
   readonly musicbrainz: MusicBrainzEmulation;
+  readonly discogs: DiscogsEmulation;
+  readonly youtube: YouTubeEmulation;
+  readonly soundcloud: SoundCloudEmulation;
 }
 
 /**
@@ -98,11 +116,32 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     seed,
     ...(options.musicbrainzMinIntervalMs !== undefined ? { minIntervalMs: options.musicbrainzMinIntervalMs } : {}),
   });
+  // Discogs, YouTube and SoundCloud share one audio catalog (the seed's): a release's tracks are the ones searched for.
+  // Discogs' rate window, like MusicBrainz' pacing, runs on its own monotonic clock.
+  const discogs = new DiscogsEmulation({
+    seed,
+    now,
+    ...(options.discogsUserToken !== undefined ? { userToken: options.discogsUserToken } : {}),
+    ...(options.discogsConsumerKey !== undefined ? { consumerKey: options.discogsConsumerKey } : {}),
+    ...(options.discogsConsumerSecret !== undefined ? { consumerSecret: options.discogsConsumerSecret } : {}),
+  });
+  const youtube = new YouTubeEmulation({
+    seed,
+    now,
+    ...(options.youtubeApiKey !== undefined ? { apiKey: options.youtubeApiKey } : {}),
+    ...(options.youtubeDailySearchQuota !== undefined ? { dailySearchQuota: options.youtubeDailySearchQuota } : {}),
+  });
+  const soundcloud = new SoundCloudEmulation({
+    seed,
+    now,
+    ...(options.soundcloudClientId !== undefined ? { clientId: options.soundcloudClientId } : {}),
+    ...(options.soundcloudClientSecret !== undefined ? { clientSecret: options.soundcloudClientSecret } : {}),
+  });
   const server = createSandboxServer({
-    emulations: [jiosaavn, spotify, musicbrainz],
+    emulations: [jiosaavn, spotify, musicbrainz, discogs, youtube, soundcloud],
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.publicUrl !== undefined ? { publicUrl: options.publicUrl } : {}),
     ...(state !== undefined ? { state } : {}),
   });
-  return Object.assign(server, { jiosaavn, spotify, musicbrainz });
+  return Object.assign(server, { jiosaavn, spotify, musicbrainz, discogs, youtube, soundcloud });
 }
