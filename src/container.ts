@@ -25,6 +25,7 @@ import { SseHub } from './http/sse.ts';
 import { MUSICBRAINZ_SERVICE } from './providers/musicbrainz/client.ts';
 import { createReleasesModule, type ReleasesModule } from './releases/module.ts';
 import { createTrendingModule, musicbrainzBucket, type TrendingModule } from './trending/module.ts';
+import { createMatchesModule, MATCHES_BUCKETS, type MatchesModule } from './matches/module.ts';
 
 /** What a process does: `serve` answers HTTP, `worker` runs jobs, `all` both, `cli` neither (one-off commands). */
 export type Role = 'serve' | 'worker' | 'all' | 'cli';
@@ -45,6 +46,7 @@ export interface Container {
   readonly guestAuth: GuestAuth;
   readonly releases: ReleasesModule;
   readonly trending: TrendingModule;
+  readonly matches: MatchesModule;
   readonly admin: AdminModule;
   /** Every job module, in registration order. */
   readonly jobs: readonly JobModule[];
@@ -99,7 +101,10 @@ export async function createContainer(config: Config, options: ContainerOptions)
     closers.push(() => queue.close());
     const rateLimiter = new SqlRateLimiter({
       db: database.db,
-      serviceDefaults: { [MUSICBRAINZ_SERVICE]: musicbrainzBucket(config.trending.musicbrainzIntervalMs) },
+      serviceDefaults: {
+        [MUSICBRAINZ_SERVICE]: musicbrainzBucket(config.trending.musicbrainzIntervalMs),
+        ...MATCHES_BUCKETS,
+      },
     });
     // Request rate limits (telemetry, guest tokens, likes) count in Redis so every process shares one budget.
     let rateLimitRedis: Redis | undefined;
@@ -164,7 +169,17 @@ export async function createContainer(config: Config, options: ContainerOptions)
       hub,
       clock,
     });
-    const jobs: JobModule[] = [releases, trending];
+    const matches = createMatchesModule({
+      config,
+      logger,
+      database,
+      cache,
+      queue,
+      rateLimiter,
+      metrics,
+      health,
+    });
+    const jobs: JobModule[] = [releases, trending, matches];
     for (const job of jobs) closers.push(() => job.close());
     const admin = createAdminModule({ rateLimiter, logger });
 
@@ -185,6 +200,7 @@ export async function createContainer(config: Config, options: ContainerOptions)
       guestAuth,
       releases,
       trending,
+      matches,
       admin,
       jobs,
       buildApp: async (appOptions = {}) => {

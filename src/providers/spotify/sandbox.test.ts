@@ -420,7 +420,14 @@ describe('the assembled sandbox', () => {
     const sandbox = createSandbox({ seed: SEED, now: () => T0, musicbrainzMinIntervalMs: 0 });
     sandboxes.push(sandbox);
     const index = (await sandbox.app.inject({ url: '/__sandbox' })).json<{ emulations: { name: string }[] }>();
-    expect(index.emulations.map((emulation) => emulation.name)).toEqual(['jiosaavn', 'spotify', 'musicbrainz']);
+    expect(index.emulations.map((emulation) => emulation.name)).toEqual([
+      'jiosaavn',
+      'spotify',
+      'musicbrainz',
+      'discogs',
+      'youtube',
+      'soundcloud',
+    ]);
 
     const page = (await newReleases(sandbox, await token(sandbox), '?limit=50')).json<Page>();
     const truth = new Map(sandbox.spotify.truth().map((row) => [row.spotifyId, row]));
