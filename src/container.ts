@@ -178,6 +178,8 @@ export async function createContainer(config: Config, options: ContainerOptions)
       rateLimiter,
       metrics,
       health,
+      bus,
+      hub,
     });
     const jobs: JobModule[] = [releases, trending, matches];
     for (const job of jobs) closers.push(() => job.close());

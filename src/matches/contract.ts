@@ -7,7 +7,7 @@ import { Type, type Static } from 'typebox';
  */
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
-const DateTime = () => Type.String({ format: 'date-time' });
+const DateTime = (options: { description?: string } = {}) => Type.String({ format: 'date-time', ...options });
 
 export const Platform = Type.Union([Type.Literal('youtube'), Type.Literal('soundcloud')]);
 export type Platform = Static<typeof Platform>;
@@ -156,7 +156,65 @@ export const MatchProgressEvent = Type.Object(
     status: TrackStatus,
     done: Type.Integer(),
     total: Type.Integer(),
+    error: Type.Optional(
+      Type.Object(
+        { code: Type.String(), message: Type.String() },
+        { description: 'Why the track could not be matched this time (a platform failed); it is deferred' },
+      ),
+    ),
   },
   { title: 'MatchProgressEvent', description: 'Data of the SSE match_progress event' },
 );
 export type MatchProgressEvent = Static<typeof MatchProgressEvent>;
+
+/** `POST /api/admin/releases/:releaseId/match`: the release is queued; progress arrives as `match_progress` events. */
+export const ReleaseMatchQueued = Type.Object(
+  {
+    releaseId: Type.Integer(),
+    tracks: Type.Integer({ minimum: 0, description: 'Tracks to look up (one match_progress event each)' }),
+    statusUrl: Type.String({ description: "Every track's match and status so far" }),
+  },
+  { title: 'ReleaseMatchQueued' },
+);
+export type ReleaseMatchQueued = Static<typeof ReleaseMatchQueued>;
+
+/** `POST /api/admin/discogs/connect`: where to send the user to approve the app on Discogs. */
+export const DiscogsConnectStarted = Type.Object(
+  {
+    authorizeUrl: Type.String({
+      description:
+        "Discogs' authorise page for this request (valid 15 minutes); Discogs then redirects to the callback",
+    }),
+  },
+  { title: 'DiscogsConnectStarted' },
+);
+export type DiscogsConnectStarted = Static<typeof DiscogsConnectStarted>;
+
+/** A connected Discogs account, without its tokens (they never leave the vault through the API). */
+export const DiscogsAccount = Type.Object(
+  {
+    username: Type.String(),
+    tokenType: Nullable(Type.String()),
+    createdAt: Nullable(DateTime()),
+    updatedAt: Nullable(DateTime()),
+    lastUsedAt: Nullable(DateTime({ description: 'When a release lookup last used this account' })),
+  },
+  { title: 'DiscogsAccount' },
+);
+export type DiscogsAccount = Static<typeof DiscogsAccount>;
+
+export const DiscogsAccounts = Type.Object(
+  {
+    items: Type.Array(DiscogsAccount, {
+      description: 'By username; release lookups use the most recently connected one',
+    }),
+  },
+  { title: 'DiscogsAccounts' },
+);
+export type DiscogsAccounts = Static<typeof DiscogsAccounts>;
+
+export const DiscogsAccountRemoved = Type.Object(
+  { username: Type.String(), removed: Type.Literal(true) },
+  { title: 'DiscogsAccountRemoved' },
+);
+export type DiscogsAccountRemoved = Static<typeof DiscogsAccountRemoved>;

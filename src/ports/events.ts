@@ -1,3 +1,4 @@
+import type { MatchProgressEvent } from '../matches/contract.ts';
 import type { ReleaseEvent } from '../releases/contract.ts';
 import type { MusicBrainzMatchEvent, TrendingRefreshedEvent } from '../trending/contract.ts';
 
@@ -14,4 +15,6 @@ export interface EventMap {
   trending_refreshed: [TrendingRefreshedEvent];
   /** An album got its MusicBrainz outcome. */
   musicbrainz_match: [MusicBrainzMatchEvent];
+  /** A track of a release matched in the background got its outcome (`done` of `total`). */
+  match_progress: [MatchProgressEvent];
 }

@@ -21,6 +21,7 @@ import {
 import { corpusRequests } from '../support/fuzz-corpus.ts';
 import { checkAnswer, describeRequest, FuzzStats, settle, snapshot, type FuzzAnswer } from '../support/fuzz-oracle.ts';
 import { operationsOf, SchemaValidators, type FuzzOperation, type OpenApiDocument } from '../support/fuzz-openapi.ts';
+import { SANDBOX_DISCOGS_CONSUMER_KEY, SANDBOX_DISCOGS_CONSUMER_SECRET } from '../../src/providers/discogs/sandbox.ts';
 import { MODES } from '../support/services.ts';
 import {
   ADMIN_TOKEN,
@@ -42,14 +43,18 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Reads that may write on their own once their input is valid: a call to Spotify or Discogs takes a token from its
  * bucket (a release Discogs does not have still cost one: 404), a stale cache read or a sync refreshes the trending
- * document, and a release's audio-match lookup computes and stores matches. A batch where one of them passed
- * validation skips the "wrote nothing" check.
+ * document, and a release's audio-match lookup computes and stores matches. Two writes spend a Discogs token even
+ * when they answer an error (404, 429, 502): queuing a release's background match (the release is looked up first)
+ * and connecting a Discogs account (a request token is asked for). A batch where one of them passed validation skips
+ * the "wrote nothing" check.
  */
 const WRITING_READS = new Set([
   'GET /api/spotify/trending',
   'GET /api/spotify/sync',
   'GET /api/cache/trending',
   'GET /api/admin/releases/{releaseId}/audio-match',
+  'POST /api/admin/releases/{releaseId}/match',
+  'POST /api/admin/discogs/connect',
 ]);
 /** An answer slower than this is a hang (the suite must never wait on a stream). */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -63,6 +68,8 @@ const VALID_REQUEST_BUDGET: Readonly<Record<string, number>> = {
   'POST /api/admin/trending/sync': 3,
   'GET /api/admin/releases/{releaseId}/audio-match': 3,
   'POST /api/admin/releases/{releaseId}/tracks/{trackId}/match': 3,
+  'POST /api/admin/releases/{releaseId}/match': 3,
+  'POST /api/admin/discogs/connect': 3,
 };
 
 interface KnownDefect {
@@ -101,7 +108,15 @@ describe.each(MODES)('OpenAPI fuzz (%s)', (mode) => {
     // pace MusicBrainz searches in the background).
     stack = await startStack({
       db,
-      env: { FETCH_CRON: '0 0 1 1 *', ...SPOTIFY_ENV, ENABLE_MUSICBRAINZ_ENRICHMENT: 'false' },
+      // Discogs accounts can be connected (sealed under a test key, with the sandbox's app credentials).
+      env: {
+        FETCH_CRON: '0 0 1 1 *',
+        ...SPOTIFY_ENV,
+        ENABLE_MUSICBRAINZ_ENRICHMENT: 'false',
+        ENCRYPTION_KEY: 'f0'.repeat(32),
+        DISCOGS_CONSUMER_KEY: SANDBOX_DISCOGS_CONSUMER_KEY,
+        DISCOGS_CONSUMER_SECRET: SANDBOX_DISCOGS_CONSUMER_SECRET,
+      },
     });
     const res = await stack.app.inject({ url: '/api/openapi.json' });
     expect(res.statusCode).toBe(200);
