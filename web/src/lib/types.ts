@@ -39,6 +39,31 @@ import type {
   TrendingSourceStatus,
   TrendingStats,
 } from '../../../src/trending/contract.ts';
+import type {
+  CandidateView,
+  MatchSource,
+  MatchStats,
+  MatchValue,
+  Platform,
+  ReleaseMatches,
+  ReviewQueue,
+  ScoreBreakdown,
+  TrackMatch,
+  TrackStatus,
+} from '../../../src/matches/contract.ts';
+
+export type {
+  CandidateView,
+  MatchSource,
+  MatchStats,
+  MatchValue,
+  Platform,
+  ReleaseMatches,
+  ReviewQueue,
+  ScoreBreakdown,
+  TrackMatch,
+  TrackStatus,
+};
 
 export type {
   AlbumSummary,
@@ -608,4 +633,153 @@ export function parseEnrichmentProgress(value: unknown): EnrichmentProgress | nu
 export function parseMusicBrainzMatchEvent(value: unknown): MusicBrainzMatchEvent | null {
   if (!isRecord(value) || typeof value.albumId !== 'string' || !isMusicBrainzMatch(value.match)) return null;
   return { albumId: value.albumId, match: value.match };
+}
+
+// ---------- Matches ----------
+
+export const PLATFORMS: readonly Platform[] = ['youtube', 'soundcloud'];
+export const TRACK_STATUSES: readonly TrackStatus[] = ['approved', 'needs_review', 'no_match', 'deferred'];
+const MATCH_SOURCES: readonly MatchSource[] = ['cache', 'database', 'computed'];
+const CANDIDATE_ORIGINS: readonly CandidateView['origin'][] = [
+  'release_videos',
+  'youtube_search',
+  'soundcloud_search',
+  'admin',
+];
+const SETTLED_BY: readonly NonNullable<TrackMatch['settledBy']>[] = ['release_videos', 'search', 'admin'];
+
+const isStringArray = arrayOf(isString);
+const isPlatform: Check = (v) => isOneOf(v, PLATFORMS);
+const isConfidence: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
+
+const BREAKDOWN_CHECKS: FieldChecks<ScoreBreakdown> = {
+  title: isNumber,
+  artist: isNumber,
+  duration: isNumberOrNull,
+  penalties: isStringArray,
+  penalty: isNumber,
+  total: isNumber,
+};
+
+const CANDIDATE_CHECKS: FieldChecks<CandidateView> = {
+  platform: isPlatform,
+  url: isString,
+  title: isString,
+  uploader: isString,
+  durationSeconds: isNumberOrNull,
+  thumbnailUrl: isStringOrNull,
+  origin: (v) => isOneOf(v, CANDIDATE_ORIGINS),
+  breakdown: (v) => matches(v, BREAKDOWN_CHECKS),
+};
+
+function isCandidateView(value: unknown): value is CandidateView {
+  return matches(value, CANDIDATE_CHECKS);
+}
+
+const MATCH_VALUE_CHECKS: FieldChecks<MatchValue> = {
+  platform: isPlatform,
+  matchUrl: isString,
+  confidence: isConfidence,
+  approved: isBoolean,
+  verifiedBy: isStringOrNull,
+  verifiedAt: isStringOrNull,
+};
+
+const TRACK_ERROR_CHECKS: FieldChecks<NonNullable<TrackMatch['error']>> = { code: isString, message: isString };
+
+const TRACK_MATCH_CHECKS: FieldChecks<TrackMatch> = {
+  releaseId: isInteger,
+  trackIndex: isNonNegativeInteger,
+  position: isString,
+  title: isString,
+  artists: isStringArray,
+  durationSeconds: isNumberOrNull,
+  status: (v) => isOneOf(v, TRACK_STATUSES),
+  source: (v) => v === null || isOneOf(v, MATCH_SOURCES),
+  match: (v) => v === null || matches(v, MATCH_VALUE_CHECKS),
+  chosen: (v) => v === null || isCandidateView(v),
+  runnerUp: (v) => v === null || isCandidateView(v),
+  candidates: arrayOf(isCandidateView),
+  settledBy: (v) => v === null || isOneOf(v, SETTLED_BY),
+  error: (v) => v === null || matches(v, TRACK_ERROR_CHECKS),
+};
+
+/** Structural check of one track's match, strict enough that rendering it cannot throw. */
+export function isTrackMatch(value: unknown): value is TrackMatch {
+  return matches(value, TRACK_MATCH_CHECKS);
+}
+
+const RELEASE_HEAD_CHECKS: FieldChecks<ReleaseMatches['release']> = {
+  id: isInteger,
+  title: isString,
+  artists: isStringArray,
+  year: isIntegerOrNull,
+  url: isString,
+};
+
+/**
+ * Validates `GET /api/admin/releases/:releaseId/audio-match`. Malformed tracks are dropped (each track carries its own
+ * index); the summary is counted again from the tracks when it is missing; anything not a release yields null.
+ */
+export function parseReleaseMatches(value: unknown): ReleaseMatches | null {
+  if (!isRecord(value) || !matches(value.release, RELEASE_HEAD_CHECKS) || !Array.isArray(value.tracks)) return null;
+  const tracks = validItems(value.tracks, isTrackMatch);
+  const summary = isRecord(value.summary) ? value.summary : {};
+  const counted = (status: TrackStatus) => tracks.filter((t) => t.error === null && t.status === status).length;
+  const or = (n: unknown, fallback: number) => (Number.isInteger(n) && (n as number) >= 0 ? (n as number) : fallback);
+  return {
+    release: value.release,
+    tracks,
+    summary: {
+      approved: or(summary.approved, counted('approved')),
+      needs_review: or(summary.needs_review, counted('needs_review')),
+      no_match: or(summary.no_match, counted('no_match')),
+      deferred: or(summary.deferred, counted('deferred')),
+      settledByReleaseVideos: or(
+        summary.settledByReleaseVideos,
+        tracks.filter((t) => t.settledBy === 'release_videos').length,
+      ),
+      errors: or(summary.errors, tracks.filter((t) => t.error !== null).length),
+    },
+  };
+}
+
+/** Validates the answer of `POST /api/admin/releases/:releaseId/tracks/:trackId/match`: the updated track. */
+export function parseTrackMatch(value: unknown): TrackMatch | null {
+  return isTrackMatch(value) ? value : null;
+}
+
+/** Validates `GET /api/admin/matches/review`; malformed items are dropped. */
+export function parseReviewQueue(value: unknown): ReviewQueue | null {
+  if (!isRecord(value) || !Array.isArray(value.items)) return null;
+  return { items: validItems(value.items, isTrackMatch) };
+}
+
+type PlatformStats = MatchStats['platforms'][number];
+const PLATFORM_STATS_CHECKS: FieldChecks<PlatformStats> = {
+  platform: isString,
+  totalMatches: isNonNegativeInteger,
+  avgConfidence: isNumberOrNull,
+  approvedCount: isNonNegativeInteger,
+};
+
+/** Validates `GET /api/admin/matches/stats`; malformed rows and counts are dropped. */
+export function parseMatchStats(value: unknown): MatchStats | null {
+  if (!isRecord(value) || !Array.isArray(value.platforms)) return null;
+  const statuses: Record<string, number> = {};
+  if (isRecord(value.statuses)) {
+    for (const [status, n] of Object.entries(value.statuses)) {
+      if (Number.isInteger(n) && (n as number) >= 0) statuses[status] = n as number;
+    }
+  }
+  const cache = isRecord(value.cache) ? value.cache : {};
+  return {
+    platforms: validItems(value.platforms, (v): v is PlatformStats => matches(v, PLATFORM_STATS_CHECKS)),
+    statuses,
+    cache: {
+      totalKeys: count(cache.totalKeys),
+      matchKeys: count(cache.matchKeys),
+      memoryUsage: stringOrNull(cache.memoryUsage),
+    },
+  };
 }
