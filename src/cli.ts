@@ -6,9 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { ConfigError, loadProcessConfig, type Config } from './config.ts';
 import { createContainer, type Container, type Role } from './container.ts';
+import { AppError } from './errors.ts';
 import { openDatabase } from './infra/db.ts';
 import { createLogger } from './infra/logger.ts';
 import type { ResolvedSecret } from './infra/secrets.ts';
+import type { MatchStats, TrackStatus } from './matches/contract.ts';
+import { rotateKeys } from './matches/rotate-keys.ts';
+import { VaultError, VaultKeyError } from './matches/vault.ts';
 
 /**
  * Reads the configuration; on a bad one prints one line naming every bad variable and exits with EX_CONFIG, instead
@@ -177,6 +181,148 @@ function printSummary(summary: object): void {
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 }
 
+/** Where progress goes: a stream that may be a terminal. */
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(text: string): unknown;
+}
+
+/** Progress of one task: `update` after each step, `end` once. */
+export interface Progress {
+  update(done: number, total: number, note?: string): void;
+  end(): void;
+}
+
+/**
+ * Progress on `stream` (stderr, so stdout keeps only the result): on a terminal one bar redrawn in place; otherwise
+ * (a log file, CI) plain lines, at most about `maxLines` of them so a long task does not flood the log.
+ */
+export function progressReporter(stream: ProgressStream, title: string, maxLines = Infinity): Progress {
+  let last = -1;
+  let drawn = false;
+  return {
+    update(done, total, note) {
+      if (stream.isTTY) {
+        const width = 24;
+        const filled = total === 0 ? width : Math.round((done / total) * width);
+        const line = `${title} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}${note ? ` ${note}` : ''}`;
+        const columns = stream.columns ?? 80;
+        stream.write(`\r${line.length >= columns ? line.slice(0, columns - 1) : line}\x1b[K`);
+        drawn = true;
+        return;
+      }
+      const step = Number.isFinite(maxLines) ? Math.max(1, Math.ceil(total / maxLines)) : 1;
+      if (done !== total && done !== 0 && done - last < step) return;
+      if (done === last) return;
+      last = done;
+      stream.write(`${title}: ${done}/${total}${note ? ` ${note}` : ''}\n`);
+    },
+    end() {
+      if (drawn) stream.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+/**
+ * Runs `task` with a one-off container (`cli` role: no HTTP, no job workers), closed afterwards. At the default
+ * LOG_LEVEL only errors are logged: the command reports outcomes itself, and log lines would interleave with them.
+ */
+async function withCliContainer(task: (container: Container) => Promise<void>): Promise<void> {
+  const config = configOrExit();
+  const logger = createLogger(config.logLevel === 'info' ? 'error' : config.logLevel);
+  const container = await createContainer(config, { role: 'cli', logger });
+  try {
+    await task(container);
+  } finally {
+    await container.close();
+  }
+}
+
+/** Discogs release ids from the command line; exits with EX_USAGE naming the first that is not one. */
+function releaseIdsOrExit(values: readonly string[]): number[] {
+  return values.map((value) => {
+    if (!/^[1-9][0-9]{0,11}$/.test(value)) {
+      process.stderr.write(`backbeat: "${value}" is not a Discogs release id (a positive integer)\n`);
+      process.exit(64); // EX_USAGE
+    }
+    return Number(value);
+  });
+}
+
+const plural = (count: number, word: string, many = `${word}s`) => `${count} ${count === 1 ? word : many}`;
+
+/** Columns padded to their widest cell: text left-aligned, numbers right-aligned. */
+function table(rows: readonly (readonly (string | number)[])[]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) =>
+          typeof cell === 'number' ? String(cell).padStart(widths[column]!) : cell.padEnd(widths[column]!),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .map((line) => `  ${line}\n`)
+    .join('');
+}
+
+function formatMatchStats(stats: MatchStats, mode: Container['mode']): string {
+  let out = 'Matches per platform\n';
+  if (stats.platforms.length === 0) out += '  (none stored yet)\n';
+  else {
+    out += table([
+      ['platform', 'matches', 'avg confidence', 'approved'],
+      ...stats.platforms.map((p) => [
+        p.platform,
+        p.totalMatches,
+        p.avgConfidence === null ? '-' : p.avgConfidence.toFixed(2).padStart('avg confidence'.length),
+        p.approvedCount,
+      ]),
+    ]);
+  }
+  const statuses: readonly TrackStatus[] = ['approved', 'needs_review', 'no_match', 'deferred'];
+  out += '\nTracks by status\n';
+  out += table([['status', 'tracks'], ...statuses.map((status) => [status, stats.statuses[status] ?? 0])]);
+  const { cache } = stats;
+  out +=
+    mode === 'scaled'
+      ? `\nCache (Redis): ${plural(cache.totalKeys, 'key')}, ${plural(cache.matchKeys, 'match key')}` +
+        `${cache.memoryUsage ? `, ${cache.memoryUsage}` : ''}\n`
+      : '\nCache: in-process (embedded mode): each server process keeps its own, not visible from this command\n';
+  return out;
+}
+
+/** A release warmed by `backbeat matches warm`, or why it could not be. */
+interface WarmOutcome {
+  releaseId: number;
+  title?: string;
+  tracks?: number;
+  statuses?: Record<TrackStatus, number>;
+  computed?: number;
+  trackErrors?: string[];
+  failure?: string;
+}
+
+function formatWarmOutcome(outcome: WarmOutcome): string {
+  if (outcome.failure !== undefined) return `  ${outcome.releaseId}: failed: ${outcome.failure}\n`;
+  const statuses = outcome.statuses!;
+  const counts = (Object.keys(statuses) as TrackStatus[])
+    .filter((status) => statuses[status] > 0)
+    .map((status) => `${statuses[status]} ${status}`)
+    .join(', ');
+  const known = outcome.tracks! - outcome.computed! - outcome.trackErrors!.length;
+  let line =
+    `  ${outcome.releaseId} ${outcome.title}: ${plural(outcome.tracks!, 'track')}` +
+    `${counts ? `: ${counts}` : ''} (${outcome.computed} computed, ${known} already known)`;
+  if (outcome.trackErrors!.length > 0) {
+    line += `; ${plural(outcome.trackErrors!.length, 'track')} failed: ${[...new Set(outcome.trackErrors)].join('; ')}`;
+  }
+  return `${line}\n`;
+}
+
 export function createProgram(): Command {
   const program = new Command('backbeat')
     .description('Self-hostable real-time music-data backend: new releases, trending, matches, share.')
@@ -239,6 +385,149 @@ export function createProgram(): Command {
         process.exitCode = summary.status === 'failed' ? 1 : 0;
       } finally {
         await container.close();
+      }
+    });
+
+  const matches = program
+    .command('matches')
+    .description('Audio matches of Discogs release tracks: statistics, clearing a release, warming releases');
+
+  matches
+    .command('stats')
+    .description('Matches per platform (count, average confidence, approved), tracks per status, and the cache')
+    .option('--json', 'print the statistics as JSON (as GET /api/admin/matches/stats answers them)')
+    .action(async (opts: { json?: boolean }) => {
+      await withCliContainer(async (container) => {
+        const stats = await container.matches.stats();
+        process.stdout.write(
+          opts.json ? `${JSON.stringify(stats, null, 2)}\n` : formatMatchStats(stats, container.mode),
+        );
+      });
+    });
+
+  matches
+    .command('clear')
+    .description("Forget every track's match of a release, in the database and the cache (rejections are kept)")
+    .argument('<releaseId>', 'Discogs release id')
+    .action(async (value: string) => {
+      const [releaseId] = releaseIdsOrExit([value]);
+      await withCliContainer(async (container) => {
+        const cleared = await container.matches.clearRelease(releaseId!);
+        if (cleared.matches === 0 && cleared.outcomes === 0 && cleared.cacheKeys === 0) {
+          process.stdout.write(`Release ${releaseId} had no matches stored: nothing removed.\n`);
+          return;
+        }
+        // In embedded mode the cache lives in each server process, out of this command's reach.
+        const cache = container.mode === 'scaled' ? ` and ${plural(cleared.cacheKeys, 'cache key')}` : '';
+        process.stdout.write(
+          `Cleared release ${releaseId}: removed ${plural(cleared.matches, 'stored match', 'stored matches')}, ` +
+            `${plural(cleared.outcomes, 'track outcome')}${cache}. Rejected uploads stay rejected.\n`,
+        );
+      });
+    });
+
+  matches
+    .command('warm')
+    .description('Look up every track of each release now, so later requests answer from the database and cache')
+    .argument('<releaseId...>', 'Discogs release ids')
+    .action(async (values: string[]) => {
+      const releaseIds = releaseIdsOrExit(values);
+      await withCliContainer(async (container) => {
+        const { service } = container.matches;
+        const outcomes: WarmOutcome[] = [];
+        for (const releaseId of releaseIds) {
+          let release;
+          try {
+            release = await service.release(releaseId);
+          } catch (err) {
+            if (!(err instanceof AppError)) throw err;
+            process.stderr.write(`release ${releaseId}: ${err.message}\n`);
+            outcomes.push({ releaseId, failure: err.message });
+            continue;
+          }
+          const statuses: Record<TrackStatus, number> = { approved: 0, needs_review: 0, no_match: 0, deferred: 0 };
+          const trackErrors: string[] = [];
+          let computed = 0;
+          const progress = progressReporter(process.stderr, `release ${releaseId}`);
+          progress.update(0, release.tracks.length, release.title);
+          for (const [index, track] of release.tracks.entries()) {
+            let note: string;
+            try {
+              const lookup = await service.lookup(release, track, null);
+              statuses[lookup.status] += 1;
+              if (lookup.source === 'computed') computed += 1;
+              note = `${track.position || track.index} ${lookup.status}`;
+            } catch (err) {
+              if (!(err instanceof AppError)) throw err;
+              trackErrors.push(err.message);
+              note = `${track.position || track.index} failed`;
+            }
+            progress.update(index + 1, release.tracks.length, note);
+          }
+          progress.end();
+          outcomes.push({
+            releaseId,
+            title: release.title,
+            tracks: release.tracks.length,
+            statuses,
+            computed,
+            trackErrors,
+          });
+        }
+        const failed = outcomes.filter((o) => o.failure !== undefined || (o.trackErrors?.length ?? 0) > 0);
+        process.stdout.write(
+          `Warmed ${outcomes.length - failed.length} of ${plural(outcomes.length, 'release')}:\n` +
+            outcomes.map(formatWarmOutcome).join(''),
+        );
+        process.exitCode = failed.length > 0 ? 1 : 0;
+      });
+    });
+
+  program
+    .command('keys')
+    .description('Encryption keys of stored secrets')
+    .command('rotate')
+    .description(
+      'Re-seal every stored Discogs token and pending connection under ENCRYPTION_KEY, opening old values with ' +
+        'ENCRYPTION_KEY_PREVIOUS; each stored connection or pending request counts as one value',
+    )
+    .action(async () => {
+      const config = configOrExit();
+      if (!config.encryptionKey) {
+        process.stderr.write(
+          'backbeat: ENCRYPTION_KEY is not set: there is no key to re-seal the stored Discogs tokens under. Set ' +
+            'ENCRYPTION_KEY to the new key (64 hex characters, e.g. `openssl rand -hex 32`) and ' +
+            'ENCRYPTION_KEY_PREVIOUS to the key it replaces.\n',
+        );
+        process.exit(78); // EX_CONFIG
+      }
+      const db = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') });
+      try {
+        await db.migrate();
+        const progress = progressReporter(process.stderr, 'Re-sealing', 20);
+        let result;
+        try {
+          result = await rotateKeys({ db: db.db, config, onProgress: (done, total) => progress.update(done, total) });
+        } catch (err) {
+          progress.end();
+          if (!(err instanceof VaultError)) throw err;
+          // Nothing was changed (the rotation is one transaction); the message names the key or row, never a secret.
+          process.stderr.write(`backbeat: ${err.message}\n`);
+          process.exitCode = err instanceof VaultKeyError ? 78 : 1;
+          return;
+        }
+        progress.end();
+        process.stdout.write(
+          `Re-sealed ${plural(result.rotated, 'value')} under key ${result.keyId} ` +
+            `(${result.alreadyCurrent} already under it).\n`,
+        );
+        if (config.matches.previousEncryptionKey) {
+          process.stdout.write(
+            'Every stored value is under ENCRYPTION_KEY now: ENCRYPTION_KEY_PREVIOUS can be removed.\n',
+          );
+        }
+      } finally {
+        await db.close();
       }
     });
 
