@@ -342,6 +342,26 @@ describe.each(MODES)('Discogs connect and release jobs (%s)', (mode) => {
     }
   });
 
+  it('builds the callback from the origin the browser uses: forwarded headers count only from trusted proxies', async () => {
+    const forwarded = { host: 'internal:5006', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'music.example.org' };
+    const direct = (await connect({}, forwarded)).json<{ authorizeUrl: string }>();
+    expect((await approve(direct.authorizeUrl, 'alice')).origin).toBe('http://internal:5006');
+
+    const proxied = await startStack({ db, sandbox: stack.sandbox, env: { ...ENV, TRUST_PROXY: 'true' } });
+    try {
+      const res = await proxied.app.inject({
+        method: 'POST',
+        url: '/api/admin/discogs/connect',
+        headers: { ...adminHeaders, ...forwarded },
+        payload: {},
+      });
+      const back = await approve(res.json<{ authorizeUrl: string }>().authorizeUrl, 'alice');
+      expect(`${back.origin}${back.pathname}`).toBe('https://music.example.org/api/discogs/callback');
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('without ENCRYPTION_KEY, connecting answers 503 with the reason and the rest of Matches works', async () => {
     const { ENCRYPTION_KEY: _unset, ...withoutKey } = ENV;
     const keyless = await startStack({ db, sandbox: stack.sandbox, env: withoutKey });
