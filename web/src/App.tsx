@@ -15,6 +15,20 @@ import { ReleasesPage } from './pages/ReleasesPage.tsx';
 
 // The Browse page carries the charting library; it loads when first visited, not with the app.
 const BrowsePage = lazy(() => import('./pages/BrowsePage.tsx').then((m) => ({ default: m.BrowsePage })));
+// The Matches review page is for admins only: it loads when first visited.
+const MatchesPage = lazy(() => import('./pages/MatchesPage.tsx').then((m) => ({ default: m.MatchesPage })));
+
+/** Shown while the Matches review page's code loads. */
+function MatchesFallback() {
+  return (
+    <div aria-busy="true" data-testid="matches-loading">
+      <p className="visually-hidden" role="status">
+        Loading the Matches review…
+      </p>
+      <span className="skeleton skeleton--freshness" aria-hidden="true" />
+    </div>
+  );
+}
 
 function Logo() {
   return (
@@ -118,6 +132,16 @@ export function App() {
             }
           />
           <Route path="/admin" element={<AdminPage now={now} />} />
+          <Route
+            path="/admin/matches"
+            element={
+              <PageLoadBoundary what="the Matches review">
+                <Suspense fallback={<MatchesFallback />}>
+                  <MatchesPage now={now} />
+                </Suspense>
+              </PageLoadBoundary>
+            }
+          />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>

@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import { Link } from 'react-router';
 import { HealthPanel } from '../components/admin/HealthPanel.tsx';
 import { RateLimitsPanel } from '../components/admin/RateLimitsPanel.tsx';
 import { RunsPanel } from '../components/admin/RunsPanel.tsx';
@@ -26,11 +27,16 @@ export function AdminPage({ now }: { now: number }) {
           <h1 className="page-head__title">Admin</h1>
           <p className="page-head__text">Sources, fetch runs, trending enrichment and upstream rate limits.</p>
         </div>
-        {token && (
-          <button type="button" className="btn btn--ghost" onClick={signOut} data-testid="forget-token">
-            Forget token
-          </button>
-        )}
+        <div className="admin__head-actions">
+          <Link className="btn btn--secondary" to="/admin/matches" data-testid="admin-matches-link">
+            Matches review
+          </Link>
+          {token && (
+            <button type="button" className="btn btn--ghost" onClick={signOut} data-testid="forget-token">
+              Forget token
+            </button>
+          )}
+        </div>
       </div>
       {token ? (
         <div className="admin__panels">
