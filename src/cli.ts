@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { ConfigError, loadProcessConfig, type Config } from './config.ts';
@@ -175,6 +176,22 @@ async function ensureWebApp(): Promise<void> {
   const code = await new Promise<number | null>((done) => child.once('exit', done));
   process.removeListener('exit', stopBuild);
   if (code !== 0) throw new Error(`Building the web app failed (vite exited with ${code})`);
+}
+
+/**
+ * The demo's `ENCRYPTION_KEY` (unless the environment sets one): 32 random bytes kept in `<dataDir>/secrets`, so a
+ * restarted demo still opens the Discogs tokens it sealed.
+ */
+function demoEncryptionKey(dataDir: string): string {
+  const file = join(dataDir, 'secrets', 'encryption-key');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const key = randomBytes(32).toString('hex');
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    return key;
+  }
 }
 
 function printSummary(summary: object): void {
@@ -601,6 +618,10 @@ export function createProgram(): Command {
         });
         const { SANDBOX_SPOTIFY_CLIENT_ID, SANDBOX_SPOTIFY_CLIENT_SECRET } =
           await import('./providers/spotify/sandbox.ts');
+        const discogsSandbox = await import('./providers/discogs/sandbox.ts');
+        const { SANDBOX_YOUTUBE_API_KEY } = await import('./providers/youtube/sandbox.ts');
+        const { SANDBOX_SOUNDCLOUD_CLIENT_ID, SANDBOX_SOUNDCLOUD_CLIENT_SECRET } =
+          await import('./providers/soundcloud/sandbox.ts');
         const sandboxUrl = await sandbox.listen(opts.sandboxPort === undefined ? undefined : Number(opts.sandboxPort));
         if (sandbox.movedFrom !== undefined) {
           process.stderr.write(
@@ -621,8 +642,21 @@ export function createProgram(): Command {
             SPOTIFY_CLIENT_ID: SANDBOX_SPOTIFY_CLIENT_ID,
             SPOTIFY_CLIENT_SECRET: SANDBOX_SPOTIFY_CLIENT_SECRET,
             MUSICBRAINZ_BASE_URL: sandboxUrl,
+            DISCOGS_API_URL: sandboxUrl,
+            DISCOGS_AUTHORIZE_URL: `${sandboxUrl}${discogsSandbox.DISCOGS_AUTHORIZE_PATH}`,
+            DISCOGS_USER_TOKEN: discogsSandbox.SANDBOX_DISCOGS_USER_TOKEN,
+            DISCOGS_CONSUMER_KEY: discogsSandbox.SANDBOX_DISCOGS_CONSUMER_KEY,
+            DISCOGS_CONSUMER_SECRET: discogsSandbox.SANDBOX_DISCOGS_CONSUMER_SECRET,
+            YOUTUBE_API_URL: sandboxUrl,
+            YOUTUBE_API_KEY: SANDBOX_YOUTUBE_API_KEY,
+            SOUNDCLOUD_API_URL: sandboxUrl,
+            SOUNDCLOUD_AUTH_URL: sandboxUrl,
+            SOUNDCLOUD_CLIENT_ID: SANDBOX_SOUNDCLOUD_CLIENT_ID,
+            SOUNDCLOUD_CLIENT_SECRET: SANDBOX_SOUNDCLOUD_CLIENT_SECRET,
           },
           {
+            // Seals the demo's connected Discogs accounts; kept with the demo's data like its other secrets.
+            ENCRYPTION_KEY: demoEncryptionKey(dataDir),
             HOST: '127.0.0.1',
             LOG_LEVEL: 'warn',
             ENABLE_BACKGROUND_SYNC: 'true',
@@ -638,6 +672,8 @@ export function createProgram(): Command {
         });
         stopDemo = shutdown;
         const open = url?.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+        const { audioCatalog } = await import('./sandbox/audio-catalog.ts');
+        const demoRelease = audioCatalog(1).releases[0]?.id ?? '';
         const token = adminToken.generated
           ? ''
           : adminToken.location === 'environment'
@@ -648,6 +684,8 @@ export function createProgram(): Command {
             `  Sandbox upstream: ${sandboxUrl} (a new album every ${intervalMs / 1000} s; fetch every 20 s)\n` +
             `  Browse: ${open}/browse (Spotify chart moves every ${chartIntervalMs / 1000} s; MusicBrainz badges ` +
             'appear at one search a second)\n' +
+            `  Matches: ${open}/admin/matches (open a sandbox release, e.g. ${demoRelease}; matches are computed ` +
+            'from the sandbox Discogs, YouTube and SoundCloud)\n' +
             `  Health: ${open}/api/health   Data: ${dataDir}\n${token}  Press Ctrl+C to stop.\n\n`,
         );
       },
