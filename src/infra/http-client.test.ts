@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { caught } from '../../test/support/fake-fetch.ts';
 import { FakeRateLimiter } from '../../test/support/fake-rate-limiter.ts';
 import { createHttpClient, parseRetryAfter, type HttpClientOptions } from './http-client.ts';
 import { RateLimitedError, UpstreamError, UpstreamRateLimitedError } from './upstream-errors.ts';
@@ -74,15 +75,6 @@ function makeClient(stub: Stub, limiter: FakeRateLimiter, overrides: Partial<Htt
     ...overrides,
   });
   return { client, sleeps };
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('createHttpClient', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { caught, recordRequest, type RecordedRequest, type Reply } from '../../../test/support/fake-fetch.ts';
 import { FakeRateLimiter } from '../../../test/support/fake-rate-limiter.ts';
 import { RateLimitedError, UpstreamError, UpstreamRateLimitedError } from '../../infra/upstream-errors.ts';
 import {
@@ -38,15 +39,6 @@ const oauthAuth: DiscogsAuth = {
   tokenSecret: ACCESS_SECRET,
 };
 
-interface Sent {
-  url: URL;
-  method: string;
-  headers: Headers;
-  body: string | undefined;
-}
-
-type Reply = (req: Sent, n: number) => Response;
-
 const json =
   (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
   () =>
@@ -71,15 +63,10 @@ const notFound = json(404, { message: 'Release not found.' }, window(60, 3));
 
 /** A stand-in for api.discogs.com: each request is answered by the next scripted reply (the last one repeats). */
 function fakeDiscogs(script: Reply[]) {
-  const sent: Sent[] = [];
+  const sent: RecordedRequest[] = [];
   const fetchFake: typeof fetch = async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    const req: Sent = {
-      url,
-      method: init?.method ?? 'GET',
-      headers: new Headers(init?.headers),
-      body: typeof init?.body === 'string' ? init.body : undefined,
-    };
+    const req = recordRequest(input, init);
+    const url = req.url;
     sent.push(req);
     if (url.origin !== API) return new Response('not found', { status: 404 });
     return script[Math.min(sent.length - 1, script.length - 1)]!(req, sent.length);
@@ -111,15 +98,6 @@ function makeClient(fake: ReturnType<typeof fakeDiscogs>) {
       clock += ms;
     },
   };
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** An OAuth header's parameters, decoded once (as a server reads them). */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { caught } from '../../../test/support/fake-fetch.ts';
 import { FakeRateLimiter } from '../../../test/support/fake-rate-limiter.ts';
 import { RateLimitedError, UpstreamError } from '../../infra/upstream-errors.ts';
 import { JIOSAAVN_SERVICE, JioSaavnClient } from './client.ts';
@@ -64,15 +65,6 @@ function makeClient(baseUrl: string, limiter = new FakeRateLimiter()) {
     sleep: async () => undefined,
   });
   return { client, limiter };
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe(JioSaavnClient.name, () => {

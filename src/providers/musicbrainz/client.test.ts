@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { caught } from '../../../test/support/fake-fetch.ts';
 import { FakeRateLimiter } from '../../../test/support/fake-rate-limiter.ts';
 import { RateLimitedError, UpstreamError, UpstreamRateLimitedError } from '../../infra/upstream-errors.ts';
 import {
@@ -67,15 +68,6 @@ function makeClient(script: Reply[], limiter = new FakeRateLimiter(1000, () => N
     },
   });
   return { client, limiter, sent: upstream.sent, sleeps };
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe(MusicBrainzClient.name, () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { caught, json, recordRequest, type RecordedRequest, type Reply } from '../../../test/support/fake-fetch.ts';
 import { FakeRateLimiter } from '../../../test/support/fake-rate-limiter.ts';
 import { RateLimitedError, UpstreamError, UpstreamRateLimitedError } from '../../infra/upstream-errors.ts';
 import type { SoundCloudTrack, SoundCloudTrackPage } from './api-types.ts';
@@ -20,20 +21,6 @@ const CLIENT_SECRET = 'sc-top-secret';
 /** base64("sc-client-id:sc-top-secret"), computed independently of the code under test. */
 const BASIC = 'Basic c2MtY2xpZW50LWlkOnNjLXRvcC1zZWNyZXQ=';
 const NOW = Date.parse('2026-03-10T12:00:00Z');
-
-interface Sent {
-  url: URL;
-  method: string;
-  headers: Headers;
-  body: string | undefined;
-}
-
-type Reply = (req: Sent, n: number) => Response;
-
-const json =
-  (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
-  () =>
-    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 const issueToken =
   (expiresIn = 3600): Reply =>
@@ -61,17 +48,12 @@ const expired = json(401, { code: 401, message: 'invalid_token' });
 function fakeSoundCloud(script: { token?: Reply[]; api?: Reply[] } = {}) {
   const token = script.token ?? [issueToken()];
   const api = script.api ?? [pagedV1];
-  const sent: Sent[] = [];
-  const tokenRequests: Sent[] = [];
-  const apiRequests: Sent[] = [];
+  const sent: RecordedRequest[] = [];
+  const tokenRequests: RecordedRequest[] = [];
+  const apiRequests: RecordedRequest[] = [];
   const fetchFake: typeof fetch = async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    const req: Sent = {
-      url,
-      method: init?.method ?? 'GET',
-      headers: new Headers(init?.headers),
-      body: typeof init?.body === 'string' ? init.body : undefined,
-    };
+    const req = recordRequest(input, init);
+    const url = req.url;
     sent.push(req);
     if (url.origin === AUTH && url.pathname === '/oauth/token') {
       tokenRequests.push(req);
@@ -113,16 +95,7 @@ function makeClient(fake: ReturnType<typeof fakeSoundCloud>, options: { apiUrl?:
   };
 }
 
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
-
-const authorization = (req: Sent | undefined) => req?.headers.get('authorization');
+const authorization = (req: RecordedRequest | undefined) => req?.headers.get('authorization');
 
 describe(SoundCloudClient.name, () => {
   describe('client-credentials token', () => {

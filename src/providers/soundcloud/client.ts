@@ -10,6 +10,7 @@
  * and statuses only, and the errors here are built from statuses.
  */
 import type { AudioCandidate } from '../../domain/audio.ts';
+import { ClientCredentialsToken, type IssuedToken } from '../../infra/client-credentials.ts';
 import { createHttpClient, type HttpClient, type QueryParams } from '../../infra/http-client.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { UpstreamError } from '../../infra/upstream-errors.ts';
@@ -74,11 +75,6 @@ export class SoundCloudCredentialsError extends UpstreamError {
   }
 }
 
-interface CachedToken {
-  value: string;
-  renewAt: number;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -92,11 +88,8 @@ export class SoundCloudClient {
   readonly #auth: HttpClient;
   readonly #apiBase: URL;
   readonly #authorization: string;
-  readonly #now: () => number;
   readonly #logger: Logger | undefined;
-  #token: CachedToken | null = null;
-  /** The token request in flight, shared by every caller that needs a token meanwhile. */
-  #pendingToken: Promise<string> | null = null;
+  readonly #token: ClientCredentialsToken;
 
   /** Builds two HTTP clients (API, token host) on the one `soundcloud` bucket. */
   constructor(options: SoundCloudClientOptions) {
@@ -116,8 +109,14 @@ export class SoundCloudClient {
     this.#api = createHttpClient({ ...shared, baseUrl: apiUrl });
     this.#auth = createHttpClient({ ...shared, baseUrl: options.authUrl });
     this.#authorization = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`, 'utf8').toString('base64')}`;
-    this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
+    this.#token = new ClientCredentialsToken({
+      fetchToken: () => this.#requestToken(),
+      now: options.now,
+      renewMarginMs: TOKEN_RENEW_MARGIN_MS,
+      renewAtHalfLife: true,
+      defaultLifetimeSeconds: DEFAULT_TOKEN_LIFETIME_S,
+    });
   }
 
   /**
@@ -181,7 +180,7 @@ export class SoundCloudClient {
 
   /** GET with the OAuth token, renewing it once on a 401; checks the page envelope. */
   async #getWithToken(path: string, params: QueryParams | undefined): Promise<SoundCloudTrackSearchResponse> {
-    const token = await this.#accessToken();
+    const token = await this.#token.get();
     try {
       return await this.#getAuthorized(path, params, token);
     } catch (err) {
@@ -190,9 +189,9 @@ export class SoundCloudClient {
         { event: 'upstream_token_rejected', service: SOUNDCLOUD_SERVICE, path: err.path },
         'SoundCloud refused the access token; renewing it once',
       );
-      this.#dropToken(token);
+      this.#token.invalidate(token);
     }
-    const fresh = await this.#accessToken();
+    const fresh = await this.#token.get();
     try {
       return await this.#getAuthorized(path, params, fresh);
     } catch (err) {
@@ -223,21 +222,8 @@ export class SoundCloudClient {
     });
   }
 
-  /** The cached token while it is fresh enough; otherwise one shared request for a new one. */
-  async #accessToken(): Promise<string> {
-    if (this.#token !== null && this.#now() < this.#token.renewAt) return this.#token.value;
-    this.#pendingToken ??= this.#requestToken().finally(() => {
-      this.#pendingToken = null;
-    });
-    return this.#pendingToken;
-  }
-
-  /** Forgets `token` unless a newer one has replaced it meanwhile. */
-  #dropToken(token: string): void {
-    if (this.#token?.value === token) this.#token = null;
-  }
-
-  async #requestToken(): Promise<string> {
+  /** Asks the token host for a new token; an answer without a usable `expires_in` gets the default lifetime. */
+  async #requestToken(): Promise<IssuedToken> {
     let res;
     try {
       res = await this.#auth.postForm<Partial<SoundCloudTokenResponse>>(
@@ -273,12 +259,9 @@ export class SoundCloudClient {
       });
     }
     const expiresIn = isRecord(body) ? body.expires_in : undefined;
-    const lifetimeMs =
-      (typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0
-        ? expiresIn
-        : DEFAULT_TOKEN_LIFETIME_S) * 1000;
-    const renewAt = this.#now() + Math.max(lifetimeMs - TOKEN_RENEW_MARGIN_MS, lifetimeMs / 2);
-    this.#token = { value: token, renewAt };
-    return token;
+    return {
+      accessToken: token,
+      expiresInSeconds: typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : null,
+    };
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { caught, json, recordRequest, type RecordedRequest, type Reply } from '../../../test/support/fake-fetch.ts';
 import { FakeRateLimiter } from '../../../test/support/fake-rate-limiter.ts';
 import { RateLimitedError, UpstreamError, UpstreamRateLimitedError } from '../../infra/upstream-errors.ts';
 import type { SpotifyNewReleasesResponse } from './api-types.ts';
@@ -23,21 +24,6 @@ const CLIENT_SECRET = 'top-secret-value';
 /** base64("backbeat-client:top-secret-value"), computed independently of the code under test. */
 const BASIC = 'Basic YmFja2JlYXQtY2xpZW50OnRvcC1zZWNyZXQtdmFsdWU=';
 const NOW = Date.parse('2026-03-10T12:00:00Z');
-
-interface Sent {
-  url: URL;
-  method: string;
-  headers: Headers;
-  body: string | undefined;
-}
-
-/** Answers a request; `n` is its 1-based rank among the requests to the same endpoint. */
-type Reply = (req: Sent, n: number) => Response;
-
-const json =
-  (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
-  () =>
-    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 /** The token endpoint's normal answer: `tok-1`, `tok-2`, … in the order issued. */
 const issueToken =
@@ -76,17 +62,12 @@ const invalidClient = (status: number) =>
 function fakeSpotify(script: { token?: Reply[]; api?: Reply[] } = {}) {
   const token = script.token ?? [issueToken()];
   const api = script.api ?? [pageFromRecorded];
-  const sent: Sent[] = [];
-  const tokenRequests: Sent[] = [];
-  const apiRequests: Sent[] = [];
+  const sent: RecordedRequest[] = [];
+  const tokenRequests: RecordedRequest[] = [];
+  const apiRequests: RecordedRequest[] = [];
   const fetchFake: typeof fetch = async (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    const req: Sent = {
-      url,
-      method: init?.method ?? 'GET',
-      headers: new Headers(init?.headers),
-      body: typeof init?.body === 'string' ? init.body : undefined,
-    };
+    const req = recordRequest(input, init);
+    const url = req.url;
     sent.push(req);
     if (url.origin === ACCOUNTS && url.pathname === '/api/token') {
       tokenRequests.push(req);
@@ -130,16 +111,7 @@ function makeClient(fake: ReturnType<typeof fakeSpotify>, options: { apiUrl?: st
   };
 }
 
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
-
-const bearer = (req: Sent | undefined) => req?.headers.get('authorization');
+const bearer = (req: RecordedRequest | undefined) => req?.headers.get('authorization');
 
 describe(SpotifyClient.name, () => {
   describe('client-credentials token', () => {

@@ -6,6 +6,7 @@
  * client secret never appear in a log line or an error message: the HTTP client logs paths and statuses only, and
  * the errors below are built from statuses.
  */
+import { ClientCredentialsToken, type IssuedToken } from '../../infra/client-credentials.ts';
 import { createHttpClient, type HttpClient } from '../../infra/http-client.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { UpstreamError } from '../../infra/upstream-errors.ts';
@@ -105,12 +106,6 @@ export class SpotifyEndpointUnavailableError extends UpstreamError {
   }
 }
 
-interface CachedToken {
-  value: string;
-  /** When to stop using it: `expires_in` minus {@link TOKEN_RENEW_MARGIN_MS}. */
-  renewAt: number;
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -123,11 +118,8 @@ export class SpotifyClient {
   readonly #api: HttpClient;
   readonly #accounts: HttpClient;
   readonly #authorization: string;
-  readonly #now: () => number;
   readonly #logger: Logger | undefined;
-  #token: CachedToken | null = null;
-  /** The token request in flight, shared by every caller that needs a token meanwhile. */
-  #pendingToken: Promise<string> | null = null;
+  readonly #token: ClientCredentialsToken;
 
   /** Builds two HTTP clients (Web API, accounts) on the one `spotify` bucket. */
   constructor(options: SpotifyClientOptions) {
@@ -147,8 +139,12 @@ export class SpotifyClient {
     this.#api = createHttpClient({ ...shared, baseUrl: `${apiOrigin}/v1` });
     this.#accounts = createHttpClient({ ...shared, baseUrl: options.accountsUrl });
     this.#authorization = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`, 'utf8').toString('base64')}`;
-    this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
+    this.#token = new ClientCredentialsToken({
+      fetchToken: () => this.#requestToken(),
+      now: options.now,
+      renewMarginMs: TOKEN_RENEW_MARGIN_MS,
+    });
   }
 
   /**
@@ -211,7 +207,7 @@ export class SpotifyClient {
 
   /** GET `endpoint` with the bearer token, renewing the token once on a 401; 403 becomes the endpoint error. */
   async #getWithToken<T>(endpoint: string, query: Record<string, number>) {
-    const token = await this.#accessToken();
+    const token = await this.#token.get();
     try {
       return await this.#getAuthorized<T>(endpoint, query, token);
     } catch (err) {
@@ -220,9 +216,9 @@ export class SpotifyClient {
         { event: 'upstream_token_rejected', service: SPOTIFY_SERVICE, path: err.path },
         'Spotify refused the access token; renewing it once',
       );
-      this.#dropToken(token);
+      this.#token.invalidate(token);
     }
-    const fresh = await this.#accessToken();
+    const fresh = await this.#token.get();
     try {
       return await this.#getAuthorized<T>(endpoint, query, fresh);
     } catch (err) {
@@ -250,21 +246,8 @@ export class SpotifyClient {
     }
   }
 
-  /** The cached token while it has more than the renewal margin left; otherwise one shared request for a new one. */
-  async #accessToken(): Promise<string> {
-    if (this.#token !== null && this.#now() < this.#token.renewAt) return this.#token.value;
-    this.#pendingToken ??= this.#requestToken().finally(() => {
-      this.#pendingToken = null;
-    });
-    return this.#pendingToken;
-  }
-
-  /** Forgets `token` unless a newer one has replaced it meanwhile (another caller already renewed). */
-  #dropToken(token: string): void {
-    if (this.#token?.value === token) this.#token = null;
-  }
-
-  async #requestToken(): Promise<string> {
+  /** Asks the accounts service for a new token; an answer without `access_token` and `expires_in` is malformed. */
+  async #requestToken(): Promise<IssuedToken> {
     let res;
     try {
       res = await this.#accounts.postForm<Partial<SpotifyTokenResponse>>(
@@ -300,7 +283,6 @@ export class SpotifyClient {
         path: res.path,
       });
     }
-    this.#token = { value: token, renewAt: this.#now() + expiresIn * 1000 - TOKEN_RENEW_MARGIN_MS };
-    return token;
+    return { accessToken: token, expiresInSeconds: expiresIn };
   }
 }
