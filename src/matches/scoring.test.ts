@@ -271,6 +271,34 @@ describe('scoreCandidate: version penalties', () => {
     expect(scoreCandidate(track('Song', ['Artist'], 200, 'Live at Wembley'), candidate).penalties).toEqual([]);
     expect(scoreCandidate(track('Song', ['Artist'], 200, 'Greatest Hits'), candidate).penalties).toEqual(['live']);
   });
+
+  it('a title that opens with the word "live" claims no live version (Live Wires, Live Forever)', () => {
+    const candidate = upload('Song (Live on KEXP)', 'Artist');
+    for (const release of ['Live Wires', 'Live Through This', 'Live and Let Die']) {
+      expect(scoreCandidate(track('Song', ['Artist'], 200, release), candidate).penalties, release).toEqual(['live']);
+    }
+    for (const release of ['Live in Berlin', 'Live à Paris', 'Live at Leeds', 'Live 1975', 'Greatest Hits Live']) {
+      expect(scoreCandidate(track('Song', ['Artist'], 200, release), candidate).penalties, release).toEqual([]);
+    }
+    expect(
+      scoreCandidate(track('Live Forever', ['Artist']), upload('Live Forever (Live at Knebworth)', 'Artist')).penalties,
+    ).toEqual(['live']);
+  });
+});
+
+describe('scoreCandidate: numbered parts', () => {
+  it('another part of a suite is at best proposed for review, however alike its title reads', () => {
+    const t = track('Four Seasons in One Night: Part 1', ['Band'], null);
+    const other = upload('Band - Four Seasons in One Night: Part 3 (Official Video)', 'Band');
+    const own = upload('Band - Four Seasons in One Night: Part 1 (Official Video)', 'Band');
+    expect(scoreCandidate(t, other).title).toBe(0.5);
+    expect(chooseMatch(t, [other], OPTIONS).status).toBe('needs_review');
+    expect(chooseMatch(t, [other, own], OPTIONS)).toMatchObject({ status: 'approved', best: { candidate: own } });
+    // Numbers only the upload names (a year, a remaster) cost nothing more than the bracket itself does.
+    const remaster = upload('Band - Part 2 (Remastered 2011)', 'Band', 200);
+    expect(scoreCandidate(track('Part 2', ['Band']), remaster).title).toBeGreaterThan(0.85);
+    expect(chooseMatch(track('Part 2', ['Band']), [remaster], OPTIONS).status).toBe('approved');
+  });
 });
 
 describe('scoreCandidate: artist', () => {

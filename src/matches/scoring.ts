@@ -592,13 +592,31 @@ function titleForms(cleanedText: string, trackTitle: TitleForms, artists: readon
   return forms;
 }
 
+/**
+ * The most a title form scores when it lacks a number of the track's title: `Part 1` and `Part 3`, `Vol. 2` and
+ * `Vol. 3` are different tracks however alike the rest reads, so such an upload is at best proposed for review.
+ */
+const TITLE_NUMBER_MISMATCH = 0.5;
+
+const numbersOf = (text: string): string[] =>
+  text
+    .split(' ')
+    .filter((token) => /^\d+$/u.test(token))
+    .map((token) => String(Number(token)));
+
 function titleScore(track: TitleForms, forms: readonly TitleForms[]): number {
   const w = SCORE_WEIGHTS.titleCore;
+  const numbers = numbersOf(track.core);
   let best = 0;
   for (const form of forms) {
     const full = similarity(track.full, form.full);
     const mixed = w * similarity(track.core, form.core) + (1 - w) * full;
-    best = Math.max(best, full, mixed);
+    let fit = Math.max(full, mixed);
+    if (numbers.length > 0) {
+      const present = new Set(numbersOf(form.full));
+      if (!numbers.every((n) => present.has(n))) fit = Math.min(fit, TITLE_NUMBER_MISMATCH);
+    }
+    best = Math.max(best, fit);
     if (best === 1) break;
   }
   return best;
@@ -750,9 +768,15 @@ function penaltiesOf(track: TrackQuery, candidate: AudioCandidate, claimed: Set<
   return [...found].filter((label) => !claimed.has(label)).sort();
 }
 
+/**
+ * `Live` opening a name (`Live Wires`, `Live Forever`, `Live and Let Die`) rather than saying where a recording was
+ * made (`Live at Leeds`, `Live in Berlin`, `Song (Live)`, `Live 1975`): such a title claims no live version.
+ */
+const LIVE_AS_WORD = /(?<![\p{L}\p{N}])live\s+(?!(?:at|in|from|on|aus|au|a|à|en)(?![\p{L}\p{N}]))(?=\p{L})/giu;
+
 /** The versions the track claims: named in its title or its release title, or an hour-long track itself. */
 function claimedVersions(track: TrackQuery): Set<VersionLabel> {
-  const claimed = versionsOf(`${track.title} | ${track.releaseTitle ?? ''}`);
+  const claimed = versionsOf(`${track.title} | ${track.releaseTitle ?? ''}`.replace(LIVE_AS_WORD, ''));
   const seconds = knownDuration(track.durationSeconds);
   if (seconds !== null && seconds >= HOUR_LONG_SECONDS) claimed.add('hour_long');
   return claimed;

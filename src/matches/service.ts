@@ -146,6 +146,7 @@ export class MatchService {
   readonly #pollMs: number;
   readonly #onOutcome: MatchServiceOptions['onOutcome'];
   readonly #inflight = new Map<string, Promise<Lookup>>();
+  readonly #releaseFetches = new Map<number, Promise<Release>>();
 
   constructor(options: MatchServiceOptions) {
     this.#repo = options.repository;
@@ -166,10 +167,23 @@ export class MatchService {
     return this.#repo.getRelease(releaseId);
   }
 
-  /** A release, from the database copy or Discogs (then kept). 404 when Discogs does not have it. */
+  /**
+   * A release, from the database copy or Discogs (then kept). 404 when Discogs does not have it. Concurrent first
+   * lookups of one release share one Discogs request in this process: Discogs allows 60 a minute, and a burst of
+   * lookups of a new release would otherwise spend the minute on the same release and answer the rest 429.
+   */
   async release(releaseId: number): Promise<Release> {
     const stored = await this.#repo.getRelease(releaseId);
     if (stored) return stored;
+    let fetching = this.#releaseFetches.get(releaseId);
+    if (!fetching) {
+      fetching = this.#fetchAndKeep(releaseId).finally(() => this.#releaseFetches.delete(releaseId));
+      this.#releaseFetches.set(releaseId, fetching);
+    }
+    return fetching;
+  }
+
+  async #fetchAndKeep(releaseId: number): Promise<Release> {
     const release = await this.#fetchRelease(releaseId);
     await this.#repo.saveRelease(release);
     return release;
