@@ -162,7 +162,7 @@ export class MatchesRepository {
           sql`INSERT INTO track_matches AS t (release_id, track_index, platform, match_url, confidence, approved,
                 verified_by, verified_at, created_at, updated_at)
               VALUES (${releaseId}, ${trackIndex}, ${m.platform}, ${m.matchUrl}, ${m.confidence}, ${m.approved},
-                ${m.verifiedBy}, now(), now(), now())
+                ${m.verifiedBy}, CASE WHEN ${m.approved} THEN now() END, now(), now())
               ON CONFLICT (release_id, track_index) DO UPDATE SET platform = EXCLUDED.platform,
                 match_url = EXCLUDED.match_url, confidence = EXCLUDED.confidence, approved = EXCLUDED.approved,
                 verified_by = EXCLUDED.verified_by, verified_at = EXCLUDED.verified_at, updated_at = now()

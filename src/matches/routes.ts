@@ -85,7 +85,8 @@ export function matchesRoutes(deps: MatchesRouteDeps): FastifyPluginAsync<Module
         },
       },
       async (request) => {
-        const { release, tracks } = await service.releaseMatches(Number(request.params.releaseId), ADMIN_USER);
+        // Opening a release is not a verification: what it approves on its own is verified by `auto`.
+        const { release, tracks } = await service.releaseMatches(Number(request.params.releaseId), null);
         const count = (status: string) => tracks.filter((t) => t.error === null && t.status === status).length;
         return {
           release: {
@@ -143,7 +144,9 @@ export function matchesRoutes(deps: MatchesRouteDeps): FastifyPluginAsync<Module
         } else {
           await service.clearMatch(releaseId, trackIndex);
         }
-        return service.present(release, track, await service.lookup(release, track, ADMIN_USER));
+        const lookup = await service.lookup(release, track, null);
+        const details = lookup.details ?? (await service.trackDetails(releaseId, trackIndex));
+        return service.present(release, track, { ...lookup, details });
       },
     );
 

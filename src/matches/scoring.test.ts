@@ -288,7 +288,7 @@ describe('scoreCandidate: version penalties', () => {
 
 describe('scoreCandidate: numbered parts', () => {
   it('another part of a suite is at best proposed for review, however alike its title reads', () => {
-    const t = track('Four Seasons in One Night: Part 1', ['Band'], null);
+    const t = track('Four Seasons in One Night: Part 1', ['Band'], 200);
     const other = upload('Band - Four Seasons in One Night: Part 3 (Official Video)', 'Band');
     const own = upload('Band - Four Seasons in One Night: Part 1 (Official Video)', 'Band');
     expect(scoreCandidate(t, other).title).toBe(0.5);
@@ -563,11 +563,11 @@ describe('chooseMatch', () => {
     });
 
     it('two different songs that fit equally well go to review', () => {
-      const t2 = track('Angel', ['Artist'], null);
-      const angel = upload('Angel', 'Artist', 200);
-      const angels = upload('Angels', 'Artist', 210);
+      const t2 = track('Angel', ['Artist'], 205);
+      const angel = upload('Angel', 'Artist', 205);
+      const angels = upload('Angels', 'Artist', 205);
       const choice = chooseMatch(t2, [angel, angels], { ...OPTIONS, ambiguityMargin: 0.1 });
-      expect(choice.best?.breakdown.total).toBe(0.9);
+      expect(choice.best?.breakdown.total).toBe(1);
       expect(choice.runnerUp?.breakdown.total).toBeGreaterThanOrEqual(0.8);
       expect(choice.status).toBe('needs_review');
       expect(choice.reason).toMatch(/^ambiguous/);
@@ -575,17 +575,23 @@ describe('chooseMatch', () => {
       expect(chooseMatch(t2, [angel, angels], { ...OPTIONS, ambiguityMargin: 0.01 }).status).toBe('approved');
     });
 
-    it('without a track duration, the same song in two lengths is no ambiguity: the Topic album audio wins', () => {
+    it('without a track duration, uploads that disagree on its length go to review; two that agree settle it', () => {
       const t2 = track('Song', ['Artist'], null);
       const album = upload('Song', 'Artist - Topic', 200, { id: 'zzz' });
       const video = upload('Artist - Song (Official Video)', 'ArtistVEVO', 262, { id: 'aaa' });
-      const choice = chooseMatch(t2, [video, album], OPTIONS);
-      expect(choice.status).toBe('approved');
-      expect(choice.best?.candidate).toBe(album);
+      const disagree = chooseMatch(t2, [video, album], OPTIONS);
+      expect(disagree.status).toBe('needs_review');
+      expect(disagree.reason).toMatch(/length unknown/);
+      // A second upload of the song at the Topic's length makes that the track's length: the Topic upload wins.
+      const lyric = upload('Artist - Song (Lyrics)', 'Artist', 201, { id: 'lll' });
+      const agree = chooseMatch(t2, [video, album, lyric], OPTIONS);
+      expect(agree.status).toBe('approved');
+      expect(agree.best?.candidate).toBe(album);
+      expect(agree.reason).toMatch(/agreed by 2 uploads/);
     });
 
     it("another band's upload of the title is no rival; another version of the song is one", () => {
-      const t2 = track('Song', ['Artist'], null);
+      const t2 = track('Song', ['Artist'], 200);
       const own = upload('Song', 'Artist', 200);
       const other = upload('Song', 'Other Band', 200);
       const choice = chooseMatch(t2, [own, other], OPTIONS);
@@ -604,8 +610,8 @@ describe('chooseMatch', () => {
 
     it('a runner-up below the threshold is no ambiguity, however close', () => {
       const choice = chooseMatch(
-        track('Linked', ['Jim Yosef'], null),
-        [upload('Linked', 'Jim Yosef', 224), upload('Link', 'Jim Yosef', 225)],
+        track('Linked', ['Jim Yosef'], 224),
+        [upload('Linked', 'Jim Yosef', 224), upload('Link', 'Jim Yosef', 250)],
         OPTIONS,
       );
       expect(choice.runnerUp?.breakdown.total).toBeLessThan(0.8);

@@ -979,6 +979,59 @@ export function chooseMatch(
   candidates: readonly AudioCandidate[],
   options: ChooseMatchOptions,
 ): MatchChoice {
+  const choice = chooseWithLength(track, candidates, options);
+  if (track.durationSeconds !== null || choice.status !== 'approved') return choice;
+  // Discogs often has no length for a track, and then a wrong-length upload of the right title by the right artist
+  // scores as high as the right one. The length the uploads agree on stands in for it: two different uploads of the
+  // song (official, Topic, lyric…) within 3 s of each other. Without such agreement the choice goes to review.
+  const inferred = consensusLength(choice.scored);
+  if (inferred === null) {
+    return {
+      ...choice,
+      status: 'needs_review',
+      reason: `track length unknown and no two uploads agree on one: ${choice.reason}`,
+    };
+  }
+  const rescored = chooseWithLength({ ...track, durationSeconds: inferred.seconds }, candidates, options);
+  return {
+    ...rescored,
+    reason: `length ${inferred.seconds} s agreed by ${inferred.uploads} uploads; ${rescored.reason}`,
+  };
+}
+
+/** Uploads that count as the song itself: a close title, the right artist, no version penalty, a known length. */
+const LENGTH_WITNESS = { title: 0.9, artist: 0.75, toleranceSeconds: 3 } as const;
+
+/**
+ * The length most uploads of the song agree on (within 3 s), when at least two different uploads do; the median of
+ * that group. Null when no two agree.
+ */
+export function consensusLength(scored: readonly ScoredCandidate[]): { seconds: number; uploads: number } | null {
+  const witnesses = scored.filter(
+    (s) =>
+      s.candidate.durationSeconds !== null &&
+      s.breakdown.title >= LENGTH_WITNESS.title &&
+      s.breakdown.artist >= LENGTH_WITNESS.artist &&
+      s.breakdown.penalties.length === 0,
+  );
+  let best: number[] = [];
+  for (const w of witnesses) {
+    const d = w.candidate.durationSeconds as number;
+    const group = witnesses
+      .map((o) => o.candidate.durationSeconds as number)
+      .filter((o) => Math.abs(o - d) <= LENGTH_WITNESS.toleranceSeconds);
+    if (group.length > best.length) best = group;
+  }
+  if (best.length < 2) return null;
+  const sorted = [...best].sort((x, y) => x - y);
+  return { seconds: sorted[Math.floor(sorted.length / 2)] as number, uploads: best.length };
+}
+
+function chooseWithLength(
+  track: TrackQuery,
+  candidates: readonly AudioCandidate[],
+  options: ChooseMatchOptions,
+): MatchChoice {
   const { autoApprove } = options;
   const margin = options.ambiguityMargin ?? CHOICE_THRESHOLDS.ambiguityMargin;
   if (!(autoApprove >= 0 && autoApprove <= 1))

@@ -162,6 +162,11 @@ export class MatchService {
     this.#onOutcome = options.onOutcome;
   }
 
+  /** The stored details of one track (breakdown, runner-up, candidates), when it has any. */
+  async trackDetails(releaseId: number, trackIndex: number): Promise<DetailsRow | undefined> {
+    return this.#repo.getDetails(releaseId, trackIndex);
+  }
+
   /** A release already opened (kept in the database), without asking Discogs. */
   async knownRelease(releaseId: number): Promise<Release | undefined> {
     return this.#repo.getRelease(releaseId);
@@ -578,9 +583,13 @@ export class MatchService {
   ): Promise<{ release: Release; tracks: TrackMatch[] }> {
     const release = await this.release(releaseId);
     const tracks: TrackMatch[] = [];
+    // A cache hit carries the seed's value only: the breakdown, runner-up and candidates come from the details
+    // (one query for the release), so the page can always show why a match won.
+    const details = await this.#repo.detailsOf(releaseId).catch(() => new Map<number, DetailsRow>());
     for (const track of release.tracks) {
       try {
-        tracks.push(this.present(release, track, await this.lookup(release, track, adminUserId)));
+        const lookup = await this.lookup(release, track, adminUserId);
+        tracks.push(this.present(release, track, { ...lookup, details: lookup.details ?? details.get(track.index) }));
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         tracks.push(this.present(release, track, { error: err }));

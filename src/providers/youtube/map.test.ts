@@ -195,7 +195,7 @@ describe('mapReleaseVideos', () => {
       durationSeconds: 92,
       origin: 'release_videos',
       plays: null,
-      thumbnailUrl: 'https://i.ytimg.com/vi/mm1L4ZEVkgs/hqdefault.jpg',
+      thumbnailUrl: null,
     });
     expect(candidates.find((c) => c.id === 'UPqxdtOtw54')?.durationSeconds).toBeNull();
   });

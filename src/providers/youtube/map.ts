@@ -195,7 +195,8 @@ export function mapReleaseVideos(videos: readonly ReleaseVideo[]): AudioCandidat
       durationSeconds: video.durationSeconds,
       origin: 'release_videos',
       plays: null,
-      thumbnailUrl: `https://i.ytimg.com/vi/${id}/hqdefault.jpg`,
+      // Discogs gives no thumbnail; one guessed on YouTube's image host would make the page reach the internet.
+      thumbnailUrl: null,
     });
   }
   return candidates;
