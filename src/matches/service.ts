@@ -178,7 +178,11 @@ export class MatchService {
    * lookups of a new release would otherwise spend the minute on the same release and answer the rest 429.
    */
   async release(releaseId: number): Promise<Release> {
-    const stored = await this.#repo.getRelease(releaseId);
+    // With the database down the release comes from Discogs, so cached matches are still answered.
+    const stored = await this.#repo.getRelease(releaseId).catch((err: unknown) => {
+      this.#logger.warn({ event: 'match_database_unavailable', err }, 'database unavailable; asking Discogs');
+      return undefined;
+    });
     if (stored) return stored;
     let fetching = this.#releaseFetches.get(releaseId);
     if (!fetching) {
@@ -190,7 +194,9 @@ export class MatchService {
 
   async #fetchAndKeep(releaseId: number): Promise<Release> {
     const release = await this.#fetchRelease(releaseId);
-    await this.#repo.saveRelease(release);
+    await this.#repo.saveRelease(release).catch((err: unknown) => {
+      this.#logger.warn({ event: 'match_database_unavailable', err }, 'could not keep the release');
+    });
     return release;
   }
 
@@ -207,6 +213,9 @@ export class MatchService {
     releaseArtist: string,
     trackInfo: TrackInfo,
   ): Promise<SeedMatch> {
+    // The cache answers first and alone: with the database down a cached match is still served.
+    const cached = await this.#cache.get<SeedMatchValue>(matchCacheKey(releaseId, trackIndex)).catch(() => undefined);
+    if (cached) return { ...cached, source: 'cache', status: cached.approved ? 'approved' : 'needs_review' };
     const release: Release = (await this.#repo.getRelease(releaseId)) ?? {
       id: releaseId,
       title: releaseTitle,
@@ -591,7 +600,16 @@ export class MatchService {
         const lookup = await this.lookup(release, track, adminUserId);
         tracks.push(this.present(release, track, { ...lookup, details: lookup.details ?? details.get(track.index) }));
       } catch (err) {
-        if (!(err instanceof AppError)) throw err;
+        if (!(err instanceof AppError)) {
+          // The database (or another piece of ours) failed for this track: say so for it, answer the others.
+          this.#logger.error({ event: 'match_lookup_failed', releaseId, trackIndex: track.index, err });
+          tracks.push(
+            this.present(release, track, {
+              error: new AppError('BACKBEAT_ERR_UNAVAILABLE', 'This track cannot be looked up right now'),
+            }),
+          );
+          continue;
+        }
         tracks.push(this.present(release, track, { error: err }));
       }
     }
