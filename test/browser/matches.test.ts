@@ -376,5 +376,15 @@ describe.skipIf(skipReason !== undefined)(
       await screenshot(page, 'matches-stats');
       expectNoErrors();
     });
+
+    it('says how a Discogs account connection ended when the callback sends the browser back', async () => {
+      await page.goto(`${url}/admin/matches?discogs=connected&user=crate-digger`, { waitUntil: 'domcontentloaded' });
+      expect(await page.getByTestId('discogs-connected').textContent()).toContain('crate-digger');
+      await page.goto(`${url}/admin/matches?discogs=error&reason=unknown_request`, { waitUntil: 'domcontentloaded' });
+      expect(await page.getByTestId('discogs-connect-error').textContent()).toContain('expired or was already used');
+      await page.goto(`${url}/admin/matches?discogs=error&reason=__proto__`, { waitUntil: 'domcontentloaded' });
+      expect(await page.getByTestId('discogs-connect-error').textContent()).toContain('an unexpected error');
+      expectNoErrors();
+    });
   },
 );

@@ -32,6 +32,41 @@ function viewOf(value: string | null): View {
  * The view and the release live in the URL (`/admin/matches?release=123456`, `?view=queue`), so a reload shows the
  * same thing. Asks for the admin token as the Admin page does; a 401/403 forgets it and asks again.
  */
+/** Why a Discogs connection failed, in words, by the callback's `reason` code. */
+const CONNECT_REASONS: Readonly<Record<string, string>> = {
+  not_configured: 'the server has no Discogs app or no ENCRYPTION_KEY configured',
+  invalid_callback: 'Discogs came back without a token or verifier',
+  denied: 'the authorisation was declined on Discogs',
+  unknown_request: 'the request expired or was already used; start again',
+  username_mismatch: 'a different Discogs account approved it than the one asked for',
+  discogs_refused: 'Discogs refused the exchange',
+  rate_limited: 'Discogs asked us to wait; try again shortly',
+  discogs_unavailable: 'Discogs could not be reached',
+  vault_error: 'the token could not be sealed',
+};
+
+/** The outcome of the Discogs connect flow, when the callback redirected here with it. */
+function DiscogsConnectResult({ params }: { params: URLSearchParams }) {
+  const result = params.get('discogs');
+  if (result === 'connected') {
+    return (
+      <p className="notice notice--ok" role="status" data-testid="discogs-connected">
+        Discogs account {params.get('user') ?? ''} connected: release lookups now use it.
+      </p>
+    );
+  }
+  if (result === 'error') {
+    const reason = params.get('reason') ?? '';
+    return (
+      <p className="notice notice--error" role="alert" data-testid="discogs-connect-error">
+        The Discogs account was not connected:{' '}
+        {(Object.hasOwn(CONNECT_REASONS, reason) ? CONNECT_REASONS[reason] : undefined) ?? 'an unexpected error'}.
+      </p>
+    );
+  }
+  return null;
+}
+
 export function MatchesPage({ now }: MatchesPageProps) {
   useDocumentTitle('Matches review');
   const { token, notice, signIn, signOut, reject } = useAdminToken();
@@ -124,6 +159,7 @@ export function MatchesPage({ now }: MatchesPageProps) {
           </div>
         )}
       </div>
+      <DiscogsConnectResult params={params} />
       {token ? (
         <div
           role="tabpanel"
