@@ -256,9 +256,20 @@ describe.each(MODES)('OpenAPI fuzz (%s)', (mode) => {
     return KNOWN_DEFECTS.find((d) => d.matches(request))?.id;
   }
 
+  /** Waits until no whole-release match job (started by an accepted request) is waiting or running. */
+  async function matchJobsDone(timeoutMs = 20_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      const counts = await stack.container.queue.counts('matches.release');
+      if (counts.waiting + counts.active === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Sends a batch; throws on the first violation unless collecting. */
   async function runBatch(batch: FuzzRequest[]): Promise<void> {
     await stack.container.trending.service.drain();
+    await matchJobsDone();
     await settle(db.handle);
     const before = await snapshot(db.handle);
     let checkWrites = true;
@@ -312,6 +323,7 @@ describe.each(MODES)('OpenAPI fuzz (%s)', (mode) => {
     }
     if (!checkWrites) return;
     await stack.container.trending.service.drain();
+    await matchJobsDone();
     await settle(db.handle);
     const after = await snapshot(db.handle);
     stats.writeChecks += 1;
