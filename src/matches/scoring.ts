@@ -13,6 +13,7 @@
  * and the artist must both fit to approve.
  */
 import type { AudioCandidate, CandidateOrigin } from '../domain/audio.ts';
+import { wordDice } from '../domain/text.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Types
@@ -458,39 +459,6 @@ function trackArtistNames(track: TrackQuery): string[] {
 // Similarity
 // ---------------------------------------------------------------------------------------------------------------
 
-function bigramsOf(tokens: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const token of tokens) {
-    const chars = Array.from(token);
-    if (chars.length === 1) counts.set(token, (counts.get(token) ?? 0) + 1);
-    for (let i = 0; i + 1 < chars.length; i++) {
-      const gram = `${chars[i]}${chars[i + 1]}`;
-      counts.set(gram, (counts.get(gram) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
-
-function multisetDice(a: Map<string, number>, b: Map<string, number>): number {
-  let sizeA = 0;
-  let sizeB = 0;
-  let common = 0;
-  for (const n of a.values()) sizeA += n;
-  for (const [gram, n] of b) {
-    sizeB += n;
-    common += Math.min(n, a.get(gram) ?? 0);
-  }
-  return sizeA + sizeB === 0 ? 0 : (2 * common) / (sizeA + sizeB);
-}
-
-function tokenDice(a: readonly string[], b: readonly string[]): number {
-  const setA = new Set(a);
-  const setB = new Set(b);
-  let common = 0;
-  for (const t of setA) if (setB.has(t)) common += 1;
-  return (2 * common) / (setA.size + setB.size);
-}
-
 /**
  * Similarity of two normalised strings, 0..1 (equal strings are 1): the mean of the word-set Dice coefficient and
  * the character-pair Dice coefficient when both have two or more words, the character-pair coefficient alone
@@ -501,9 +469,7 @@ export function similarity(a: string, b: string): number {
   const ta = a.split(' ').filter((t) => t !== '');
   const tb = b.split(' ').filter((t) => t !== '');
   if (ta.length === 0 || tb.length === 0) return 0;
-  const grams = multisetDice(bigramsOf(ta), bigramsOf(tb));
-  if (ta.length < 2 || tb.length < 2) return grams;
-  return (tokenDice(ta, tb) + grams) / 2;
+  return wordDice(ta, tb);
 }
 
 /**
@@ -513,7 +479,7 @@ export function similarity(a: string, b: string): number {
  */
 function nameEvidence(a: string, b: string): number {
   if (a === b) return 1;
-  const sim = multisetDice(bigramsOf([a]), bigramsOf([b]));
+  const sim = wordDice([a], [b]);
   return clamp((sim - 0.7) / 0.2);
 }
 

@@ -4,6 +4,7 @@
  * worker does the searching and the storing.
  */
 import type { Album, MusicBrainzCandidate } from '../domain/album.ts';
+import { wordDice } from '../domain/text.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Normalisation
@@ -169,43 +170,6 @@ function tokensOf(s: string): string[] {
 }
 
 /**
- * Character bigrams within each token (code points, so astral characters count once); a one-character token counts
- * as itself.
- */
-function bigramsOf(tokens: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const token of tokens) {
-    const chars = Array.from(token);
-    if (chars.length === 1) counts.set(token, (counts.get(token) ?? 0) + 1);
-    for (let i = 0; i + 1 < chars.length; i++) {
-      const gram = `${chars[i]}${chars[i + 1]}`;
-      counts.set(gram, (counts.get(gram) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
-
-function multisetDice(a: Map<string, number>, b: Map<string, number>): number {
-  let sizeA = 0;
-  let sizeB = 0;
-  let common = 0;
-  for (const n of a.values()) sizeA += n;
-  for (const [gram, n] of b) {
-    sizeB += n;
-    common += Math.min(n, a.get(gram) ?? 0);
-  }
-  return sizeA + sizeB === 0 ? 0 : (2 * common) / (sizeA + sizeB);
-}
-
-function setDice(a: readonly string[], b: readonly string[]): number {
-  const setA = new Set(a);
-  const setB = new Set(b);
-  let common = 0;
-  for (const t of setA) if (setB.has(t)) common += 1;
-  return (2 * common) / (setA.size + setB.size);
-}
-
-/**
  * Similarity of two normalised strings, 0..1 (equal strings are 1). When both strings have two or more words it is
  * the mean of the token-set Dice coefficient (the same words in any order) and the character-bigram Dice
  * coefficient (spelling variants: `abbeyroad` vs `abbey road`); when either is a single word, and so for scripts
@@ -216,9 +180,7 @@ export function similarity(a: string, b: string): number {
   const ta = tokensOf(a);
   const tb = tokensOf(b);
   if (ta.length === 0 || tb.length === 0) return ta.length === tb.length ? 1 : 0;
-  const bigram = multisetDice(bigramsOf(ta), bigramsOf(tb));
-  if (ta.length < 2 || tb.length < 2) return bigram;
-  return (setDice(ta, tb) + bigram) / 2;
+  return wordDice(ta, tb);
 }
 
 /** The join phrases of a MusicBrainz artist credit, so each credited name can be compared on its own. */
