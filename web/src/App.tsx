@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState, type RefObject } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { Link, NavLink, Route, Routes, useLocation } from 'react-router';
 import { ConnectionIndicator } from './components/ConnectionIndicator.tsx';
 import { ToastStack } from './components/Toasts.tsx';
@@ -17,6 +17,9 @@ import { ReleasesPage } from './pages/ReleasesPage.tsx';
 const BrowsePage = lazy(() => import('./pages/BrowsePage.tsx').then((m) => ({ default: m.BrowsePage })));
 // The Matches review page is for admins only: it loads when first visited.
 const MatchesPage = lazy(() => import('./pages/MatchesPage.tsx').then((m) => ({ default: m.MatchesPage })));
+// The Share pages carry the audio player and streamer: they load when first visited.
+const ShareListenPage = lazy(() => import('./pages/ShareListenPage.tsx').then((m) => ({ default: m.ShareListenPage })));
+const ShareHostPage = lazy(() => import('./pages/ShareHostPage.tsx').then((m) => ({ default: m.ShareHostPage })));
 
 /** Shown while the Matches review page's code loads. */
 function MatchesFallback() {
@@ -27,6 +30,23 @@ function MatchesFallback() {
       </p>
       <span className="skeleton skeleton--freshness" aria-hidden="true" />
     </div>
+  );
+}
+
+/** A Share page, loaded on first visit. */
+function ShareRoute({ page }: { page: ReactNode }) {
+  return (
+    <PageLoadBoundary what="the Share page">
+      <Suspense
+        fallback={
+          <p className="visually-hidden" role="status" data-testid="share-loading">
+            Loading Share…
+          </p>
+        }
+      >
+        {page}
+      </Suspense>
+    </PageLoadBoundary>
   );
 }
 
@@ -111,6 +131,9 @@ export function App() {
             <NavLink className={navClass} to="/browse" data-testid="nav-browse">
               Browse
             </NavLink>
+            <NavLink className={navClass} to="/share" data-testid="nav-share">
+              Share
+            </NavLink>
             <NavLink className={navClass} to="/admin" data-testid="nav-admin">
               Admin
             </NavLink>
@@ -142,6 +165,9 @@ export function App() {
               </PageLoadBoundary>
             }
           />
+          <Route path="/share" element={<ShareRoute page={<ShareListenPage />} />} />
+          <Route path="/share/host" element={<ShareRoute page={<ShareHostPage />} />} />
+          <Route path="/share/:code" element={<ShareRoute page={<ShareListenPage />} />} />
           <Route path="*" element={<NotFoundPage />} />
         </Routes>
       </main>

@@ -51,6 +51,32 @@ import type {
   TrackMatch,
   TrackStatus,
 } from '../../../src/matches/contract.ts';
+import type {
+  CLOSE_CODES,
+  ListenerMessage,
+  LyricLine,
+  LyricsState,
+  Metadata as ShareMetadata,
+  MetadataBody as ShareMetadataBody,
+  ShareError,
+  StartResponse as ShareStartResponse,
+  StatusResponse as ShareStatusResponse,
+  StopResponse as ShareStopResponse,
+} from '../../../src/share/contract.ts';
+
+export type {
+  ListenerMessage,
+  LyricLine,
+  LyricsState,
+  ShareError,
+  ShareMetadata,
+  ShareMetadataBody,
+  ShareStartResponse,
+  ShareStatusResponse,
+  ShareStopResponse,
+};
+/** The Share sockets' close codes, as the server's contract spells them. */
+export type ShareCloseCodes = typeof CLOSE_CODES;
 
 export type {
   CandidateView,
