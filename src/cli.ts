@@ -32,6 +32,9 @@ function configOrExit(overrides: Record<string, string> = {}, defaults: Record<s
   }
 }
 
+/** The demo's live Share session code. */
+const DEMO_SHARE_CODE = '424242';
+
 function announceSecrets(container: Container): void {
   const { adminToken } = container;
   if (adminToken.generated) {
@@ -41,6 +44,13 @@ function announceSecrets(container: Container): void {
         `Use it as "Authorization: Bearer <token>" on admin routes. Set ADMIN_TOKEN to choose your own.\n\n`,
     );
   }
+  const { shareToken } = container;
+  if (shareToken.generated) {
+    process.stdout.write(
+      `\nBackbeat generated a Share bearer token (stored in ${shareToken.location}):\n\n  BEARER_TOKEN=${shareToken.value}\n\n` +
+        `Hosts use it as "Authorization: Bearer <token>" on /api/share routes. Set BEARER_TOKEN to choose your own.\n\n`,
+    );
+  }
 }
 
 export interface RunningProcess {
@@ -48,6 +58,8 @@ export interface RunningProcess {
   url?: string;
   /** Where the admin token comes from, and whether this start generated it. */
   adminToken: Pick<ResolvedSecret, 'generated' | 'location'>;
+  /** The Share host secret (BEARER_TOKEN or the generated one) and where it comes from. */
+  shareToken: Pick<ResolvedSecret, 'generated' | 'location' | 'value'>;
   /** Stops gracefully (once; later calls return the same promise). */
   stop: () => Promise<void>;
   /** Stops gracefully, then exits the process (0, or 1 when stopping failed). */
@@ -62,7 +74,7 @@ export interface RunningProcess {
 export async function runProcess(
   role: Exclude<Role, 'cli'>,
   config: Config,
-  options: { afterStop?: () => Promise<void> | void } = {},
+  options: { beforeStop?: () => Promise<void> | void; afterStop?: () => Promise<void> | void } = {},
 ): Promise<RunningProcess> {
   const logger = createLogger(config.logLevel);
   const container = await createContainer(config, { role, logger });
@@ -88,6 +100,7 @@ export async function runProcess(
       }, config.shutdownTimeoutMs);
       timer.unref();
       try {
+        await options.beforeStop?.();
         if (app) await app.close();
         else await container.close();
         await options.afterStop?.();
@@ -106,7 +119,14 @@ export async function runProcess(
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, shutdown);
   const { generated, location } = container.adminToken;
-  return { ...(url ? { url } : {}), adminToken: { generated, location }, stop, shutdown };
+  const { shareToken } = container;
+  return {
+    ...(url ? { url } : {}),
+    adminToken: { generated, location },
+    shareToken: { generated: shareToken.generated, location: shareToken.location, value: shareToken.value },
+    stop,
+    shutdown,
+  };
 }
 
 /**
@@ -664,7 +684,13 @@ export function createProgram(): Command {
             ...(chartIntervalMs >= 60_000 ? { CACHE_DURATION_HOURS: String(chartIntervalMs / 3_600_000) } : {}),
           },
         );
-        const { url, adminToken, shutdown } = await runProcess('all', config, {
+        const demoHost = new AbortController();
+        const demoHostRun: { done?: Promise<void> } = {};
+        const { url, adminToken, shareToken, shutdown } = await runProcess('all', config, {
+          beforeStop: async () => {
+            demoHost.abort();
+            await demoHostRun.done;
+          },
           afterStop: async () => {
             await sandbox.close();
             process.stdout.write('Backbeat demo stopped.\n');
@@ -674,6 +700,20 @@ export function createProgram(): Command {
         const open = url?.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
         const { audioCatalog } = await import('./sandbox/audio-catalog.ts');
         const demoRelease = audioCatalog(1).releases[0]?.id ?? '';
+        // A live Share session from the start: a generated melody with synced lyrics, posted like a real host would.
+        const { runDemoHost } = await import('./share/demo-host.ts');
+        const demoLogger = createLogger('warn');
+        const share = await runDemoHost({
+          baseUrl: open ?? `http://127.0.0.1:${config.port}`,
+          bearerToken: shareToken.value,
+          sessionId: DEMO_SHARE_CODE,
+          logger: demoLogger,
+          signal: demoHost.signal,
+        }).catch((err: unknown) => {
+          demoLogger.warn({ event: 'demo_share_failed', err }, 'the demo Share session could not start');
+          return undefined;
+        });
+        if (share) demoHostRun.done = share.done;
         const token = adminToken.generated
           ? ''
           : adminToken.location === 'environment'
@@ -686,6 +726,11 @@ export function createProgram(): Command {
             'appear at one search a second)\n' +
             `  Matches: ${open}/admin/matches (open a sandbox release, e.g. ${demoRelease}; matches are computed ` +
             'from the sandbox Discogs, YouTube and SoundCloud)\n' +
+            (share
+              ? `  Share: ${share.shareUrl} (live demo session ${DEMO_SHARE_CODE}: tap to listen); host your own at ` +
+                `${open}/share/host with ` +
+                (shareToken.location === 'environment' ? 'your BEARER_TOKEN\n' : `BEARER_TOKEN=${shareToken.value}\n`)
+              : '') +
             `  Health: ${open}/api/health   Data: ${dataDir}\n${token}  Press Ctrl+C to stop.\n\n`,
         );
       },

@@ -111,6 +111,30 @@ export interface Config {
     /** A key `ENCRYPTION_KEY` replaced: values it sealed still open until `backbeat keys rotate` re-seals them. */
     readonly previousEncryptionKey: Buffer | undefined;
   };
+  readonly share: {
+    /** Active sessions allowed at once across every process (more: 503). */
+    readonly maxSessions: number;
+    /** A session expires this long after its host's last activity (seed: 15 min). */
+    readonly sessionTtlMs: number;
+    /** Metadata expires this long after it was last written (seed: 30 s). */
+    readonly metadataTtlMs: number;
+    /** The audio buffer expires this long after the last chunk (seed: 10 s). */
+    readonly audioTtlMs: number;
+    /** A stopped session stays readable, inactive, this long (seed: 5 min). */
+    readonly graceMs: number;
+    /** Largest `POST …/audio` body, in bytes (more: 413). */
+    readonly audioMaxBytes: number;
+    /** Largest `POST …/metadata` body (thumbnail included), in bytes (more: 413). */
+    readonly metadataMaxBytes: number;
+    /** Audio chunks plus metadata updates one session's host may send per second (more: 429). */
+    readonly hostWritesPerSecond: number;
+    /** Listener requests (status, metadata, audio polls) one client address may send per minute (more: 429). */
+    readonly readsPerMinute: number;
+    /** Session starts and code joins one client address may try per minute (more: 429). */
+    readonly startsPerMinute: number;
+    /** Bytes a WebSocket listener may have waiting to be sent; a listener past it is dropped (close 4008). */
+    readonly listenerQueueBytes: number;
+  };
   /** Milliseconds to wait for in-flight work on SIGTERM/SIGINT before closing anyway. */
   readonly shutdownTimeoutMs: number;
   /** Milliseconds a client has to send a request's head and body (then 408). */
@@ -358,7 +382,7 @@ export const EnvSchema = Type.Object({
   REDIS_PREFIX: text('backbeat'),
   ADMIN_TOKEN: Type.Optional(secret(16)),
   JWT_SECRET: Type.Optional(secret(16)),
-  BEARER_TOKEN: Type.Optional(secret(8)),
+  BEARER_TOKEN: Type.Optional(secret(1)),
   ENCRYPTION_KEY: Type.Optional(encryptionKey()),
   JIOSAAVN_BASE_URL: httpUrl('https://www.jiosaavn.com'),
   SPOTIFY_API_URL: httpUrl('https://api.spotify.com'),
@@ -408,6 +432,17 @@ export const EnvSchema = Type.Object({
   SOUNDCLOUD_AUTH_URL: httpUrl('https://secure.soundcloud.com'),
   MATCH_AUTO_APPROVE: decimal(0.8, 0, 1),
   ENCRYPTION_KEY_PREVIOUS: Type.Optional(encryptionKey()),
+  MAX_SESSIONS: integer(50, 1, 100_000),
+  SHARE_SESSION_TTL_S: decimal(900, 0.1, 86_400),
+  SHARE_METADATA_TTL_S: decimal(30, 0.1, 86_400),
+  SHARE_AUDIO_TTL_S: decimal(10, 0.1, 86_400),
+  SHARE_GRACE_S: decimal(300, 0.1, 86_400),
+  SHARE_AUDIO_MAX_BYTES: integer(262_144, 1024, 16_777_216),
+  SHARE_METADATA_MAX_BYTES: integer(524_288, 1024, 16_777_216),
+  SHARE_HOST_WRITES_PER_SECOND: integer(100, 1, 1_000_000),
+  SHARE_READS_PER_MINUTE: integer(1200, 1, 10_000_000),
+  SHARE_STARTS_PER_MINUTE: integer(10, 1, 1_000_000),
+  SHARE_LISTENER_QUEUE_BYTES: integer(1_048_576, 16_384, 268_435_456),
 });
 
 export type EnvVariable = keyof typeof EnvSchema.properties;
@@ -535,6 +570,19 @@ export function parseConfig(env: Env): Config {
       soundcloudAuthUrl: v.SOUNDCLOUD_AUTH_URL,
       autoApprove: v.MATCH_AUTO_APPROVE,
       previousEncryptionKey: v.ENCRYPTION_KEY_PREVIOUS,
+    },
+    share: {
+      maxSessions: v.MAX_SESSIONS,
+      sessionTtlMs: Math.round(v.SHARE_SESSION_TTL_S * 1000),
+      metadataTtlMs: Math.round(v.SHARE_METADATA_TTL_S * 1000),
+      audioTtlMs: Math.round(v.SHARE_AUDIO_TTL_S * 1000),
+      graceMs: Math.round(v.SHARE_GRACE_S * 1000),
+      audioMaxBytes: v.SHARE_AUDIO_MAX_BYTES,
+      metadataMaxBytes: v.SHARE_METADATA_MAX_BYTES,
+      hostWritesPerSecond: v.SHARE_HOST_WRITES_PER_SECOND,
+      readsPerMinute: v.SHARE_READS_PER_MINUTE,
+      startsPerMinute: v.SHARE_STARTS_PER_MINUTE,
+      listenerQueueBytes: v.SHARE_LISTENER_QUEUE_BYTES,
     },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: v.REQUEST_TIMEOUT_MS,

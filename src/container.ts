@@ -26,6 +26,10 @@ import { MUSICBRAINZ_SERVICE } from './providers/musicbrainz/client.ts';
 import { createReleasesModule, type ReleasesModule } from './releases/module.ts';
 import { createTrendingModule, musicbrainzBucket, type TrendingModule } from './trending/module.ts';
 import { createMatchesModule, MATCHES_BUCKETS, type MatchesModule } from './matches/module.ts';
+import type { ShareStore, ShareStoreSettings } from './ports/share-store.ts';
+import { MemoryShareStore } from './ports/memory/share-store.ts';
+import { RedisShareStore } from './ports/redis/share-store.ts';
+import { createShareModule, type ShareModule } from './share/module.ts';
 
 /** What a process does: `serve` answers HTTP, `worker` runs jobs, `all` both, `cli` neither (one-off commands). */
 export type Role = 'serve' | 'worker' | 'all' | 'cli';
@@ -43,10 +47,13 @@ export interface Container {
   readonly metrics: Metrics;
   readonly health: HealthRegistry;
   readonly adminToken: ResolvedSecret;
+  /** The Share host secret: BEARER_TOKEN, or generated and stored like the admin token. */
+  readonly shareToken: ResolvedSecret;
   readonly guestAuth: GuestAuth;
   readonly releases: ReleasesModule;
   readonly trending: TrendingModule;
   readonly matches: MatchesModule;
+  readonly share: ShareModule;
   readonly admin: AdminModule;
   /** Every job module, in registration order. */
   readonly jobs: readonly JobModule[];
@@ -118,6 +125,18 @@ export async function createContainer(config: Config, options: ContainerOptions)
       closers.push(() => closeRedis(connection));
     }
 
+    const shareSettings: ShareStoreSettings = {
+      sessionMs: config.share.sessionTtlMs,
+      metadataMs: config.share.metadataTtlMs,
+      audioMs: config.share.audioTtlMs,
+      graceMs: config.share.graceMs,
+      maxChunks: 50,
+    };
+    const shareStore: ShareStore = redis
+      ? new RedisShareStore({ ...redis, settings: shareSettings })
+      : new MemoryShareStore({ settings: shareSettings });
+    closers.push(() => shareStore.close());
+
     const metrics = new Metrics();
     const health = new HealthRegistry();
     health.add(pingCheck('database', true, () => database.ping()));
@@ -132,6 +151,11 @@ export async function createContainer(config: Config, options: ContainerOptions)
         ? ({ kind: 'file', dataDir: config.dataDir } as const)
         : ({ kind: 'database', db: database.db } as const);
     const adminToken = await resolveSecret({ name: 'admin-token', configured: config.adminToken, store: secretStore });
+    const shareToken = await resolveSecret({
+      name: 'share-token',
+      configured: config.bearerToken,
+      store: secretStore,
+    });
     const jwtSecret = await resolveSecret({ name: 'jwt-secret', configured: config.jwtSecret, store: secretStore });
     const guestAuth = new GuestAuth(jwtSecret.value);
 
@@ -181,7 +205,16 @@ export async function createContainer(config: Config, options: ContainerOptions)
       bus,
       hub,
     });
-    const jobs: JobModule[] = [releases, trending, matches];
+    const share = createShareModule({
+      config,
+      logger,
+      store: shareStore,
+      bus,
+      metrics,
+      health,
+      bearerToken: shareToken.value,
+    });
+    const jobs: JobModule[] = [releases, trending, matches, share];
     for (const job of jobs) closers.push(() => job.close());
     const admin = createAdminModule({ rateLimiter, logger });
 
@@ -199,10 +232,12 @@ export async function createContainer(config: Config, options: ContainerOptions)
       metrics,
       health,
       adminToken,
+      shareToken,
       guestAuth,
       releases,
       trending,
       matches,
+      share,
       admin,
       jobs,
       buildApp: async (appOptions = {}) => {

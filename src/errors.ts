@@ -14,6 +14,7 @@ export const ERRORS = {
   BACKBEAT_ERR_CONFLICT: { status: 409, message: 'Conflict' },
   BACKBEAT_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
   BACKBEAT_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type' },
+  BACKBEAT_ERR_UPGRADE_REQUIRED: { status: 426, message: 'This route needs a WebSocket upgrade' },
   BACKBEAT_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   BACKBEAT_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
   BACKBEAT_ERR_INTERNAL: { status: 500, message: 'Internal server error' },

@@ -47,12 +47,28 @@ function codeForStatus(status: number): ErrorCode {
   return status >= 500 ? 'BACKBEAT_ERR_INTERNAL' : 'BACKBEAT_ERR_VALIDATION';
 }
 
+/** What an error answers: status, catalog code, the message a client may see, details for a 4xx. */
+export interface ErrorAnswer {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  details: Record<string, unknown> | undefined;
+}
+
+/** How a route family writes an error answer's body. The app's: `{ error: { code, message, details? } }`. */
+export type ErrorRenderer = (answer: ErrorAnswer) => unknown;
+
+const renderCatalogError: ErrorRenderer = ({ code, message, details }) => ({
+  error: { code, message, ...(details ? { details } : {}) },
+});
+
 /**
- * One error handler for the whole app: every error becomes `{ error: { code, message } }` with a catalog code.
- * 4xx messages are shown (they tell the client what to fix); 5xx messages are replaced by the catalog's generic
- * text and the real error is logged.
+ * Sets the error handler of `app` (an encapsulated plugin keeps its own): every error becomes a catalog code and a
+ * status; 4xx messages are shown (they tell the client what to fix); 5xx messages are replaced by the catalog's
+ * generic text and the real error is logged; `retryAfterSeconds` in the details becomes `Retry-After`. `render` writes
+ * the body.
  */
-export function registerErrorHandling(app: FastifyInstance, options: { webApp?: boolean } = {}): void {
+export function setErrorRenderer(app: FastifyInstance, render: ErrorRenderer): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     // The static-file handler refuses paths it will not map to a file (non-canonical, or too long for its matcher):
     // for a client that is simply a route that does not exist.
@@ -84,8 +100,17 @@ export function registerErrorHandling(app: FastifyInstance, options: { webApp?: 
     const details = error instanceof AppError && status < 500 ? error.details : undefined;
     const retryAfter = details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-    void reply.status(status).send({ error: { code, message, ...(details ? { details } : {}) } });
+    void reply.status(status).send(render({ status, code, message, details }));
   });
+}
+
+/**
+ * One error handler for the whole app: every error becomes `{ error: { code, message } }` with a catalog code (see
+ * {@link setErrorRenderer}), and routes that do not exist answer `BACKBEAT_ERR_ROUTE_NOT_FOUND` (or, for the web app's
+ * own routes, its page).
+ */
+export function registerErrorHandling(app: FastifyInstance, options: { webApp?: boolean } = {}): void {
+  setErrorRenderer(app, renderCatalogError);
 
   app.setNotFoundHandler((request, reply) => {
     // The web app's client-side routes (`/admin`, ...) load index.html; the app shows its own not-found page.

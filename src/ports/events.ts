@@ -1,5 +1,6 @@
 import type { MatchProgressEvent } from '../matches/contract.ts';
 import type { ReleaseEvent } from '../releases/contract.ts';
+import type { ShareAudioEvent, ShareEndedEvent, ShareMetadataEvent } from '../share/contract.ts';
 import type { MusicBrainzMatchEvent, TrendingRefreshedEvent } from '../trending/contract.ts';
 
 /**
@@ -17,4 +18,10 @@ export interface EventMap {
   musicbrainz_match: [MusicBrainzMatchEvent];
   /** A track of a release matched in the background got its outcome (`done` of `total`). */
   match_progress: [MatchProgressEvent];
+  /** A Share host updated its metadata (the merged metadata and the lyrics position). */
+  'share.metadata': [ShareMetadataEvent];
+  /** A Share host sent an audio chunk (base64 between processes; raw bytes to listeners). */
+  'share.audio': [ShareAudioEvent];
+  /** A Share session was stopped or found expired. */
+  'share.ended': [ShareEndedEvent];
 }
