@@ -33,7 +33,12 @@ describe.each(MODES)('Share API (%s)', (mode) => {
   );
 
   const post = (url: string, payload?: unknown, headers: Record<string, string> = auth) =>
-    stack.app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+    stack.app.inject({
+      method: 'POST',
+      url,
+      headers,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
   const get = (url: string, headers: Record<string, string> = auth) =>
     stack.app.inject({ method: 'GET', url, headers });
   // Sessions a test started are stopped after it, so a failed test never holds slots of the session cap.

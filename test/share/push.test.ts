@@ -40,7 +40,12 @@ describe.each(MODES)('Share push (%s)', (mode) => {
   });
 
   const post = (url: string, payload?: unknown) =>
-    stack.app.inject({ method: 'POST', url, headers: auth, ...(payload === undefined ? {} : { payload: payload as object }) });
+    stack.app.inject({
+      method: 'POST',
+      url,
+      headers: auth,
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
   const start = async () => {
     const id = String(nextId++);
     const res = await post('/api/share/start', { sessionId: id });
