@@ -21,6 +21,9 @@ import type {
 /** How long a listener token read from the store is trusted without reading it again. */
 const TOKEN_CACHE_MS = 5000;
 
+/** What a start refused at the session cap is told to wait (sessions end by stop or after SHARE_SESSION_TTL_S). */
+const FULL_RETRY_AFTER_S = 30;
+
 /** The seed's wording of its two documented errors. */
 export const IN_USE_MESSAGE = 'Session ID already in use';
 export const NOT_FOUND_MESSAGE = 'Session not found';
@@ -90,15 +93,16 @@ export class ShareService {
     return this.#store;
   }
 
-  /** Starts a session: 409 when one with that id is active, 503 at `MAX_SESSIONS`. */
+  /** Starts a session: 409 when one with that id is active, 429 (with Retry-After) at `MAX_SESSIONS`. */
   async start(sessionId: string): Promise<{ timestamp: number; listenerToken: string }> {
     const listenerToken = randomBytes(18).toString('base64url');
     const outcome = await this.#store.start(sessionId, { listenerToken, maxSessions: this.#maxSessions });
     if (outcome.status === 'in_use') throw new AppError('BACKBEAT_ERR_CONFLICT', IN_USE_MESSAGE);
     if (outcome.status === 'full') {
       throw new AppError(
-        'BACKBEAT_ERR_UNAVAILABLE',
+        'BACKBEAT_ERR_RATE_LIMITED',
         `Too many active sessions (${outcome.active} of MAX_SESSIONS=${this.#maxSessions}): try again when one ends`,
+        { retryAfterSeconds: FULL_RETRY_AFTER_S },
       );
     }
     this.#tokens.set(sessionId, listenerToken);

@@ -34,6 +34,8 @@ import {
   type TestDb,
 } from '../support/stack.ts';
 
+/** The Share host secret of the fuzzed app. */
+const SHARE_TOKEN = 'fuzz-share-token-0123';
 const SCALE = Number(process.env.FUZZ_RUNS ?? '1') || 1;
 const REQUESTS_PER_MODE = Math.round(6000 * SCALE);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
@@ -116,6 +118,7 @@ describe.each(MODES)('OpenAPI fuzz (%s)', (mode) => {
         ENCRYPTION_KEY: 'f0'.repeat(32),
         DISCOGS_CONSUMER_KEY: SANDBOX_DISCOGS_CONSUMER_KEY,
         DISCOGS_CONSUMER_SECRET: SANDBOX_DISCOGS_CONSUMER_SECRET,
+        BEARER_TOKEN: SHARE_TOKEN,
       },
     });
     const res = await stack.app.inject({ url: '/api/openapi.json' });
@@ -168,6 +171,7 @@ describe.each(MODES)('OpenAPI fuzz (%s)', (mode) => {
     return {
       admin: ADMIN_TOKEN,
       guest: token,
+      share: SHARE_TOKEN,
       hostile: {
         wrongAdmin: bearer('test-admin-token-9876543210'),
         adminPlusOne: bearer(`${ADMIN_TOKEN}x`),

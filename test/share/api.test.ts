@@ -216,13 +216,14 @@ describe.each(MODES)('Share API (%s)', (mode) => {
     await post(`/api/share/${id}/stop`);
   });
 
-  it('refuses sessions past MAX_SESSIONS with a clear 503', async () => {
+  it('refuses sessions past MAX_SESSIONS with a clear 429 and Retry-After', async () => {
     const ids = Array.from({ length: 6 }, code);
     for (const id of ids) started.add(id);
     const answers = await Promise.all(ids.map((id) => post('/api/share/start', { sessionId: id })));
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
     const over = await post('/api/share/start', { sessionId: code() });
-    expect(over.statusCode).toBe(503);
+    expect(over.statusCode).toBe(429);
+    expect(over.headers['retry-after']).toBe('30');
     expect(over.json()).toMatchObject({ success: false, error: expect.stringMatching(/MAX_SESSIONS=6/) as string });
     await post(`/api/share/${ids[0]}/stop`);
     expect((await post('/api/share/start', { sessionId: ids[0] })).statusCode).toBe(200);

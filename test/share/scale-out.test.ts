@@ -160,7 +160,7 @@ describe.skipIf(!enabled)('share scaled out: two serve processes on one Redis', 
     ];
     expect(answers.map((x) => x.status)).toEqual([200, 200, 200]);
     const over = await post(b, '/api/share/start', { sessionId: '700004' });
-    expect(over.status).toBe(503);
+    expect(over.status).toBe(429);
     expect(over.body).toMatchObject({ success: false, error: expect.stringMatching(/MAX_SESSIONS=3/) as string });
     // The same code on the other process is in use.
     expect((await post(b, '/api/share/start', { sessionId: '700001' })).status).toBe(409);

@@ -25,6 +25,8 @@ export interface FuzzRequest {
 export interface AuthPool {
   admin: string;
   guest: string;
+  /** The Share host secret (BEARER_TOKEN). */
+  share: string;
   /** Named `Authorization` values that must never pass (forged, expired, tampered, garbage). */
   hostile: Record<string, string>;
 }
@@ -488,16 +490,19 @@ function queryPart(op: FuzzOperation, validators: SchemaValidators, harvest: Har
 function authPart(op: FuzzOperation, auth: AuthPool): fc.Arbitrary<{ value: string | undefined; valid: boolean }> {
   const needsAdmin = op.security.includes('adminToken');
   const needsGuest = op.security.includes('guestToken');
+  const needsShare = op.security.includes('shareToken');
   const hostile = fc
     .constantFrom(...Object.values(auth.hostile))
     .map((value) => ({ value, valid: op.security.length === 0 }));
   const none = fc.constant({ value: undefined, valid: op.security.length === 0 });
   const admin = fc.constant({ value: `Bearer ${auth.admin}`, valid: needsAdmin || op.security.length === 0 });
   const guest = fc.constant({ value: `Bearer ${auth.guest}`, valid: needsGuest || op.security.length === 0 });
+  const share = fc.constant({ value: `Bearer ${auth.share}`, valid: needsShare || op.security.length === 0 });
   const garbage = fc.string({ unit: 'binary', maxLength: 60 }).map((s) => ({ value: `Bearer ${s}`, valid: false }));
   return fc.oneof(
     { weight: needsAdmin ? 9 : 2, arbitrary: admin },
     { weight: needsGuest ? 9 : 2, arbitrary: guest },
+    { weight: needsShare ? 9 : 1, arbitrary: share },
     { weight: 2, arbitrary: none },
     { weight: 5, arbitrary: hostile },
     { weight: 1, arbitrary: garbage },

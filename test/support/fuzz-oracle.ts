@@ -36,7 +36,10 @@ export function checkAnswer(
       problems.push(`error body is not JSON (${answer.contentType || 'no content type'})`);
       return problems;
     }
-    problems.push(...errorShapeProblems(parsed));
+    problems.push(...(op?.path.startsWith('/api/share/') ? shareErrorProblems(parsed) : errorShapeProblems(parsed)));
+  } else if (answer.status === 204) {
+    if (answer.body !== '') problems.push('204 with a body');
+    if (op && !op.statuses.includes('204')) problems.push('status 204 is not documented');
   } else if (answer.status >= 200 && answer.status < 300 && op) {
     if (!op.statuses.includes(String(answer.status))) problems.push(`status ${answer.status} is not documented`);
     const schema = responseSchema(doc, op, answer.status);
@@ -66,6 +69,24 @@ function errorShapeProblems(parsed: unknown): string[] {
   const extra = Object.keys(error).filter((k) => !ERROR_KEYS.has(k));
   if (extra.length) problems.push(`error has extra keys ${extra.join(',')}`);
   return problems.map((p) => `error shape: ${p}`);
+}
+
+/**
+ * Share routes answer errors in seed 004's flat shape, `{ success: false, error: <message>, code: BACKBEAT_ERR_* }`;
+ * errors raised before routing (a URL that does not decode) keep the app's shape.
+ */
+function shareErrorProblems(parsed: unknown): string[] {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(parsed) && isObject(parsed.error)) return errorShapeProblems(parsed);
+  if (!isObject(parsed)) return ['share error shape: not an object'];
+  const problems: string[] = [];
+  if (parsed.success !== false) problems.push('success is not false');
+  if (typeof parsed.error !== 'string') problems.push('error is not a string');
+  if (typeof parsed.code !== 'string' || !/^BACKBEAT_ERR_[A-Z_]+$/.test(parsed.code)) problems.push('code');
+  const extra = Object.keys(parsed).filter((k) => !['success', 'error', 'code'].includes(k));
+  if (extra.length) problems.push(`extra keys ${extra.join(',')}`);
+  return problems.map((p) => `share error shape: ${p}`);
 }
 
 /** Row counts of every table a request may write, and the token buckets themselves. */
