@@ -285,7 +285,13 @@ describe('web app and API reference', () => {
     }>();
     expect(body.openapi).toBe('3.1.0');
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/health', '/api/auth/guest', '/metrics']));
-    expect(Object.keys(body.components.securitySchemes)).toEqual(['adminToken', 'guestToken', 'metricsToken']);
+    expect(Object.keys(body.components.securitySchemes)).toEqual([
+      'adminToken',
+      'guestToken',
+      'metricsToken',
+      'shareToken',
+      'listenerToken',
+    ]);
     expect((await app.inject({ url: '/api/docs' })).headers.location).toBe('/api/docs/');
     const docs = await app.inject({ url: '/api/docs/' });
     expect(docs.statusCode).toBe(200);
