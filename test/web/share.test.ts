@@ -4,18 +4,16 @@ import {
   currentLineIndex,
   formatBytes,
   formatClock,
-  hasLrcTimestamps,
   INITIAL_LISTENER_STATE,
   isSessionCode,
+  isSyncedLyrics,
   listenerReducer,
   listenPath,
   lrcTags,
   lyricsOf,
   normalizeSessionCode,
   parseListenerMessage,
-  parseLrc,
   phaseForClose,
-  plainLyricLines,
   progressAt,
   progressFraction,
   randomSessionCode,
@@ -158,65 +156,50 @@ describe('lyrics', () => {
     { time: 9, text: 'four' },
   ];
 
-  it('finds the current line from any hint', () => {
+  it('finds the current line: the last whose time has come', () => {
     expect(currentLineIndex(lines, 0.5)).toBe(-1);
     expect(currentLineIndex(lines, 1)).toBe(0);
     expect(currentLineIndex(lines, 2.49)).toBe(0);
     expect(currentLineIndex(lines, 3)).toBe(1);
+    // Of lines with one time, the last is current.
     expect(currentLineIndex(lines, 4)).toBe(3);
     expect(currentLineIndex(lines, 100)).toBe(4);
-    for (const hint of [-5, -1, 0, 2, 4, 99]) {
-      expect(currentLineIndex(lines, 3, hint)).toBe(1);
-      expect(currentLineIndex(lines, 0, hint)).toBe(-1);
-      expect(currentLineIndex(lines, 9.5, hint)).toBe(4);
-    }
     expect(currentLineIndex([], 3)).toBe(-1);
     expect(currentLineIndex(lines, Number.NaN)).toBe(-1);
   });
 
-  it('parses LRC: fractions, several tags a line, word timings, the offset tag, sorted', () => {
-    const text = [
-      '[ti:Song]',
-      '[ar:Someone]',
-      '[offset:500]',
-      '[00:01.50]First',
-      '[00:03.2][00:10.00]Chorus',
-      '[00:05.123]<00:05.20>Word <00:05.60>timed',
-      'not a lyric',
-      '[01:02]Late',
-    ].join('\n');
-    expect(parseLrc(text)).toEqual([
-      { time: 1, text: 'First' },
-      { time: 2.7, text: 'Chorus' },
-      { time: 4.623, text: 'Word timed' },
-      { time: 9.5, text: 'Chorus' },
-      { time: 61.5, text: 'Late' },
-    ]);
-    expect(hasLrcTimestamps(text)).toBe(true);
-    expect(hasLrcTimestamps('just words\nmore words')).toBe(false);
+  it('tells synced lyrics and reads the LRC title and artist tags', () => {
+    const text = '[ti:Song]\n[ar:Someone]\n[offset:500]\n[00:01.50]First\n[00:03.2][00:10.00]Chorus';
+    expect(isSyncedLyrics(text)).toBe(true);
+    expect(isSyncedLyrics('just words\nmore words')).toBe(false);
     expect(lrcTags(text)).toEqual({ title: 'Song', artist: 'Someone' });
     expect(lrcTags('[00:01]x')).toEqual({ title: null, artist: null });
-  });
-
-  it('shows plain lyrics without tags', () => {
-    expect(plainLyricLines('[ti:Song]\n[00:01.00]Hello\nWorld')).toEqual(['Hello', 'World']);
   });
 
   it('takes the server’s parsed lyrics, else reads the metadata’s text', () => {
     const server: LyricsState = { synced: true, lines: [{ time: 1, text: 'a' }], lineIndex: 0, nextLineAt: null };
     expect(lyricsOf({ lyrics: '[00:05]b' }, server)).toBe(server);
-    expect(lyricsOf({ lyrics: '[00:05]b', lineIndex: -1 }, null)).toEqual({
+    expect(lyricsOf({ lyrics: '[00:05]b\n[00:07]c', elapsedSeconds: 6 }, null)).toEqual({
       synced: true,
-      lines: [{ time: 5, text: 'b' }],
-      lineIndex: -1,
+      lines: [
+        { time: 5, text: 'b' },
+        { time: 7, text: 'c' },
+      ],
+      lineIndex: 0,
       nextLineAt: null,
     });
-    expect(lyricsOf({ lyrics: 'plain\ntext', hasSyncedLyrics: false }, null)).toMatchObject({
+    expect(lyricsOf({ lyrics: '[00:05]b', lineIndex: -1 }, null)).toMatchObject({ synced: true, lineIndex: -1 });
+    expect(lyricsOf({ lyrics: 'plain\ntext' }, null)).toMatchObject({
       synced: false,
       lines: [
         { time: 0, text: 'plain' },
         { time: 0, text: 'text' },
       ],
+    });
+    // The host said the tags are not worth following: shown as plain text.
+    expect(lyricsOf({ lyrics: '[00:05]b', hasSyncedLyrics: false }, null)).toMatchObject({
+      synced: false,
+      lines: [{ time: 0, text: 'b' }],
     });
     expect(lyricsOf({ lyrics: '  ' }, null)).toBeNull();
     expect(lyricsOf(null, null)).toBeNull();
@@ -336,14 +319,14 @@ describe('listener state machine', () => {
   it('ends on `ended` and on the stop/expiry close codes, and stays ended', () => {
     const live = run([{ type: 'message', message: state(), at: T0 }]);
     expect(run([{ type: 'message', message: { type: 'ended', reason: 'stopped' }, at: T0 }], live).phase).toBe('ended');
-    expect(run([{ type: 'closed', code: 4000, reason: '' }], live).phase).toBe('ended');
-    expect(run([{ type: 'closed', code: 4004, reason: '' }], live).phase).toBe('expired');
-    const ended = run([{ type: 'closed', code: 4000, reason: '' }], live);
+    expect(run([{ type: 'closed', code: 4000, reason: '', at: T0 }], live).phase).toBe('ended');
+    expect(run([{ type: 'closed', code: 4004, reason: '', at: T0 }], live).phase).toBe('expired');
+    const ended = run([{ type: 'closed', code: 4000, reason: '', at: T0 }], live);
     expect(
       run(
         [
           { type: 'connecting', retry: true },
-          { type: 'closed', code: 1006, reason: '' },
+          { type: 'closed', code: 1006, reason: '', at: T0 },
         ],
         ended,
       ).phase,
@@ -352,12 +335,22 @@ describe('listener state machine', () => {
     expect(run([{ type: 'message', message: state({ isActive: false }), at: T0 }]).phase).toBe('ended');
   });
 
+  it('stops the progress where it stood when the session ends', () => {
+    const live = run([{ type: 'message', message: state(), at: T0 + 100 }]);
+    expect(live.anchor?.playing).toBe(true);
+    const over = run([{ type: 'closed', code: 4000, reason: '', at: T0 + 2100 }], live);
+    expect(over.anchor?.playing).toBe(false);
+    expect(progressAt(over.anchor!, T0 + 60_000)).toBeCloseTo(7.1);
+    const expired = run([{ type: 'message', message: { type: 'ended', reason: 'expired' }, at: T0 + 1100 }], live);
+    expect(progressAt(expired.anchor!, T0 + 60_000)).toBeCloseTo(6.1);
+  });
+
   it('reconnects on other closes; a 4004 before anything was seen is "no session"', () => {
     const live = run([{ type: 'message', message: state(), at: T0 }]);
-    expect(run([{ type: 'closed', code: 1006, reason: '' }], live).phase).toBe('reconnecting');
-    expect(run([{ type: 'closed', code: 4008, reason: '' }], live).phase).toBe('reconnecting');
-    expect(run([{ type: 'closed', code: 1001, reason: '' }], live).phase).toBe('reconnecting');
-    expect(run([{ type: 'closed', code: 4004, reason: '' }]).phase).toBe('not_found');
+    expect(run([{ type: 'closed', code: 1006, reason: '', at: T0 }], live).phase).toBe('reconnecting');
+    expect(run([{ type: 'closed', code: 4008, reason: '', at: T0 }], live).phase).toBe('reconnecting');
+    expect(run([{ type: 'closed', code: 1001, reason: '', at: T0 }], live).phase).toBe('reconnecting');
+    expect(run([{ type: 'closed', code: 4004, reason: '', at: T0 }]).phase).toBe('not_found');
     expect(run([{ type: 'not_found' }]).phase).toBe('not_found');
     expect(run([{ type: 'not_found' }], live).phase).toBe('expired');
     expect(run([{ type: 'unauthorized' }]).phase).toBe('unauthorized');

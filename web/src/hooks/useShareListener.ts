@@ -80,7 +80,7 @@ export function useShareListener(code: string, linkToken: string | null): ShareL
         if (disposed) return;
         if (!status.isActive) {
           final = true;
-          dispatch({ type: 'closed', code: CLOSE_CODES.stopped, reason: 'stopped' });
+          dispatch({ type: 'closed', code: CLOSE_CODES.stopped, reason: 'stopped', at: Date.now() });
           return;
         }
       } catch (err) {
@@ -145,7 +145,7 @@ export function useShareListener(code: string, linkToken: string | null): ShareL
           return;
         }
         if (phaseForClose(event.code, seen) !== null) final = true;
-        dispatch({ type: 'closed', code: event.code, reason: event.reason });
+        dispatch({ type: 'closed', code: event.code, reason: event.reason, at: Date.now() });
         scheduleReconnect();
       };
     }

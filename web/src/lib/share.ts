@@ -1,8 +1,9 @@
 /**
- * Pure rules of the Share pages (listener and host): session codes, links, thumbnails, progress extrapolation,
- * the current lyric line, LRC helpers for the host, and the listener page's state machine. No DOM, no timers: the
- * pages and hooks feed them the clock, so every rule can be unit-tested.
+ * Pure rules of the Share pages (listener and host): session codes, links, thumbnails, progress extrapolation, the
+ * current lyric line (with the server's own LRC parser and lookup, `src/domain/lrc.ts`), and the listener page's
+ * state machine. No DOM, no timers: the pages and hooks feed them the clock, so every rule can be unit-tested.
  */
+import { lyricPosition, parseLrc } from '../../../src/domain/lrc.ts';
 import type { LyricLine, ListenerMessage, LyricsState, ShareCloseCodes, ShareMetadata } from './types.ts';
 
 /**
@@ -168,70 +169,23 @@ export function progressFraction(elapsed: number, total: number | null): number 
 // ---------- Lyrics ----------
 
 /**
- * The synced line playing at `elapsed` seconds: the last line whose time has come (-1 before the first). Starts
- * from `hint` (the previous answer, or the server's lineIndex) and walks, which is one step in the usual case.
+ * The synced line playing at `elapsed` seconds: the last line whose time has come (-1 before the first), by the same
+ * lookup the server uses for its lineIndex.
  */
-export function currentLineIndex(lines: readonly Pick<LyricLine, 'time'>[], elapsed: number, hint = -1): number {
-  if (lines.length === 0 || !Number.isFinite(elapsed)) return -1;
-  let i = Math.min(Math.max(hint, -1), lines.length - 1);
-  while (i >= 0 && lines[i]!.time > elapsed) i -= 1;
-  while (i + 1 < lines.length && lines[i + 1]!.time <= elapsed) i += 1;
-  return i;
+export function currentLineIndex(lines: readonly Pick<LyricLine, 'time'>[], elapsed: number): number {
+  if (!Number.isFinite(elapsed)) return -1;
+  return lyricPosition(lines, elapsed).lineIndex;
 }
 
-const LRC_TIME_TAG = /\[(\d{1,3}):(\d{1,2})(?:[.:](\d{1,3}))?\]/g;
-const LRC_ID_TAG = /^\[([a-z#]+):(.*)\]\s*$/i;
-
-/** Whether a text has LRC time tags (`[mm:ss.xx]`) worth following. */
-export function hasLrcTimestamps(text: string): boolean {
-  return /^\s*\[\d{1,3}:\d{1,2}(?:[.:]\d{1,3})?\]/m.test(text);
-}
-
-/**
- * Synced lines of an LRC text (several time tags on one line give several lines; `[offset:±ms]` applied), sorted by
- * time. The server parses the host's lyrics itself; this serves the polling fallback and the host's preview.
- */
-export function parseLrc(text: string): LyricLine[] {
-  let offsetMs = 0;
-  const lines: LyricLine[] = [];
-  for (const raw of text.split(/\r?\n/)) {
-    const id = LRC_ID_TAG.exec(raw.trim());
-    if (id && !/^\d/.test(id[1]!)) {
-      if (id[1]!.toLowerCase() === 'offset') offsetMs = Number.parseInt(id[2]!.trim(), 10) || 0;
-      continue;
-    }
-    const times: number[] = [];
-    let rest = raw;
-    LRC_TIME_TAG.lastIndex = 0;
-    let match: RegExpExecArray | null;
-    while ((match = LRC_TIME_TAG.exec(raw)) !== null) {
-      const fraction = match[3] ? Number(`0.${match[3]}`) : 0;
-      times.push(Number(match[1]) * 60 + Number(match[2]) + fraction);
-      rest = raw.slice(match.index + match[0].length);
-    }
-    if (times.length === 0) continue;
-    const lineText = rest.replace(/<\d{1,3}:\d{1,2}(?:[.:]\d{1,3})?>/g, '').trim();
-    for (const time of times) lines.push({ time: Math.max(0, time - offsetMs / 1000), text: lineText });
-  }
-  return lines.sort((a, b) => a.time - b.time);
-}
-
-/** The text lines of lyrics without any LRC tags, for showing unsynced lyrics. */
-export function plainLyricLines(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .filter((line) => !LRC_ID_TAG.test(line.trim()) || /^\[\d/.test(line.trim()))
-    .map((line) => line.replace(/\[\d{1,3}:\d{1,2}(?:[.:]\d{1,3})?\]/g, '').trim());
+/** Whether lyrics have LRC time tags worth following. */
+export function isSyncedLyrics(text: string): boolean {
+  return parseLrc(text).synced;
 }
 
 /** The `[ti:]` and `[ar:]` tags of an LRC file, when present. */
 export function lrcTags(text: string): { title: string | null; artist: string | null } {
-  const tag = (name: string) => {
-    const match = new RegExp(`^\\s*\\[${name}:([^\\]]*)\\]`, 'im').exec(text);
-    const value = match?.[1]?.trim();
-    return value ? value : null;
-  };
-  return { title: tag('ti'), artist: tag('ar') };
+  const { tags } = parseLrc(text);
+  return { title: tags.ti || null, artist: tags.ar || null };
 }
 
 /**
@@ -351,20 +305,25 @@ export function parseListenerMessage(text: string): ListenerMessage | null {
   }
 }
 
-/** The lyrics a listener can show: the server's parsed state, else lines read from the metadata's text. */
+/**
+ * The lyrics a listener can show: the server's parsed state, else the metadata's text parsed here (synced when it has
+ * time tags and the host did not say otherwise).
+ */
 export function lyricsOf(metadata: ShareMetadata | null, lyrics: LyricsState | null): LyricsState | null {
   if (lyrics && lyrics.lines.length > 0) return lyrics;
   const text = metadata?.lyrics;
   if (!text || !text.trim()) return null;
-  if (metadata.hasSyncedLyrics !== false && hasLrcTimestamps(text)) {
-    const lines = parseLrc(text);
-    if (lines.length > 0) {
-      return { synced: true, lines, lineIndex: metadata.lineIndex ?? -1, nextLineAt: metadata.nextLineAt ?? null };
-    }
+  const parsed = parseLrc(text);
+  if (parsed.lines.length === 0) return null;
+  if (parsed.synced && metadata.hasSyncedLyrics !== false) {
+    const lineIndex =
+      metadata.lineIndex ??
+      (typeof metadata.elapsedSeconds === 'number' ? currentLineIndex(parsed.lines, metadata.elapsedSeconds) : -1);
+    return { synced: true, lines: parsed.lines, lineIndex, nextLineAt: metadata.nextLineAt ?? null };
   }
   return {
     synced: false,
-    lines: plainLyricLines(text).map((line) => ({ time: 0, text: line })),
+    lines: parsed.lines.map((line) => ({ time: 0, text: line.text })),
     lineIndex: -1,
     nextLineAt: null,
   };
@@ -416,7 +375,7 @@ export type ListenerEvent =
   | { type: 'joining' }
   | { type: 'connecting'; retry: boolean }
   | { type: 'message'; message: ListenerMessage; at: number }
-  | { type: 'closed'; code: number; reason: string }
+  | { type: 'closed'; code: number; reason: string; at: number }
   | { type: 'not_found' }
   | { type: 'unauthorized' }
   | { type: 'failed'; message: string }
@@ -449,7 +408,7 @@ export function listenerReducer(state: ListenerState, event: ListenerEvent): Lis
     case 'closed': {
       if (FINAL_PHASES.has(state.phase)) return state;
       const final = phaseForClose(event.code, state.seen);
-      return final ? { ...state, phase: final } : { ...state, phase: 'reconnecting' };
+      return final ? ended(state, final, event.at) : { ...state, phase: 'reconnecting' };
     }
     case 'message':
       return applyMessage(state, event.message, event.at);
@@ -473,25 +432,38 @@ function withMetadata(
   };
 }
 
+/** The progress where it stood at `at`, no longer moving. */
+export function frozenAnchor(anchor: ProgressAnchor | null, at: number): ProgressAnchor | null {
+  if (!anchor || !anchor.playing) return anchor;
+  return { ...anchor, elapsed: progressAt(anchor, at), atLocalMs: at, playing: false };
+}
+
+/** A session over: the bar and the lyrics stop where they were. */
+function ended(state: ListenerState, phase: ListenerPhase, at: number): ListenerState {
+  return { ...state, phase, anchor: frozenAnchor(state.anchor, at) };
+}
+
 function applyMessage(state: ListenerState, message: ListenerMessage, at: number): ListenerState {
   switch (message.type) {
     case 'state': {
       if (FINAL_PHASES.has(state.phase)) return state;
       const next = withMetadata(state, message.metadata, message.lyrics, message.serverTime, at);
-      return {
+      const joined = {
         ...next,
-        phase: message.isActive ? 'live' : 'ended',
+        phase: 'live' as const,
         listenerCount: message.listenerCount,
         seen: true,
         message: null,
       };
+      // A stopped session (still readable for its grace period) shows where it stopped.
+      return message.isActive ? joined : ended(joined, 'ended', at);
     }
     case 'metadata':
       return { ...withMetadata(state, message.metadata, message.lyrics, message.serverTime, at), seen: true };
     case 'listeners':
       return { ...state, listenerCount: message.listenerCount };
     case 'ended':
-      return { ...state, phase: message.reason === 'expired' ? 'expired' : 'ended' };
+      return ended(state, message.reason === 'expired' ? 'expired' : 'ended', at);
     case 'error':
       return { ...state, message: message.error };
   }

@@ -7,7 +7,7 @@
 import { encodeAudioFrame } from '../../../src/domain/audio-frame.ts';
 import { interleaveF32 } from './pcmPlayer.ts';
 import { CLOSE_CODES, reconnectDelayMs, shareSocketUrl } from './share.ts';
-import { bytesToBase64, postShareAudio, postShareMetadata } from './shareApi.ts';
+import { bytesToBase64, fetchShareStatus, postShareAudio, postShareMetadata } from './shareApi.ts';
 import type { ShareMetadataBody } from './types.ts';
 
 /** Milliseconds of audio per frame. */
@@ -68,6 +68,11 @@ const TICK_MS = 25;
 /** How often metadata goes out while playing (after the end, a slower keep-alive so it does not expire). */
 const METADATA_MS = 1000;
 const METADATA_IDLE_MS = 5000;
+/**
+ * How often the listener count is read from the status endpoint: the host socket only hears of changes, so a count
+ * that settled before it (re)connected would otherwise never show.
+ */
+const STATUS_MS = 5000;
 /** Lyrics go with the first update and then now and then (the server keeps them; this covers its restarts). */
 const LYRICS_EVERY = 15;
 
@@ -86,6 +91,7 @@ export class HostStreamer {
   private tick: ReturnType<typeof setInterval> | undefined;
   private metadataTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private statusTimer: ReturnType<typeof setInterval> | undefined;
   private reconnects = 0;
   private metadataSent = 0;
   private stopped = false;
@@ -112,7 +118,19 @@ export class HostStreamer {
     this.startWall = performance.now();
     this.startEpoch = Date.now();
     this.tick = setInterval(() => this.pump(), TICK_MS);
+    this.statusTimer = setInterval(() => void this.readStatus(), STATUS_MS);
     this.sendMetadata();
+  }
+
+  private async readStatus(): Promise<void> {
+    try {
+      const status = await fetchShareStatus(this.options.sessionId, this.options.token);
+      if (this.stopped || status.listenerCount === this.stats.listenerCount) return;
+      this.stats.listenerCount = status.listenerCount;
+      this.options.onChange();
+    } catch {
+      // The socket's counts still come; a failed read changes nothing.
+    }
   }
 
   /** Seconds into the track now. */
@@ -127,6 +145,7 @@ export class HostStreamer {
     clearInterval(this.tick);
     clearTimeout(this.metadataTimer);
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.statusTimer);
     const ws = this.ws;
     this.ws = null;
     if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, 'host stopped');

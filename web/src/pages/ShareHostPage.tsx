@@ -6,7 +6,7 @@ import { downmix, streamSampleRate } from '../lib/pcmPlayer.ts';
 import {
   formatBytes,
   formatClock,
-  hasLrcTimestamps,
+  isSyncedLyrics,
   listenPath,
   lrcTags,
   normalizeSessionCode,
@@ -337,7 +337,7 @@ export function ShareHostPage() {
         return {
           ...(s.title.trim() ? { title: s.title.trim() } : {}),
           ...(s.artist.trim() ? { artist: s.artist.trim() } : {}),
-          ...(lyrics ? { lyrics, hasSyncedLyrics: hasLrcTimestamps(lyrics) } : {}),
+          ...(lyrics ? { lyrics, hasSyncedLyrics: isSyncedLyrics(lyrics) } : {}),
         };
       },
       onChange: () => setTick((n) => n + 1),
@@ -532,7 +532,7 @@ export function ShareHostPage() {
               />
               {setup.lrc !== null && (
                 <p className="field__hint" data-testid="share-host-lrc-note">
-                  {hasLrcTimestamps(setup.lrc) ? 'Synced lyrics' : 'Plain lyrics (no time tags)'} from {setup.lrcName}
+                  {isSyncedLyrics(setup.lrc) ? 'Synced lyrics' : 'Plain lyrics (no time tags)'} from {setup.lrcName}
                 </p>
               )}
             </div>

@@ -171,20 +171,13 @@ function ProgressBar({ anchor, player }: { anchor: ProgressAnchor | null; player
 function Lyrics({ lyrics, anchor, player }: { lyrics: LyricsState; anchor: ProgressAnchor | null; player: PcmPlayer }) {
   const now = useNow(100);
   const list = useRef<HTMLOListElement>(null);
-  const hint = useRef(lyrics.lineIndex);
-  const synced = lyrics.synced && anchor !== null;
-  let current = -1;
-  if (synced) {
-    const elapsed = progressAt(anchor, now) - audioLagSeconds(player);
-    current = currentLineIndex(lyrics.lines, elapsed, hint.current);
+  // The server's lineIndex holds until there is a progress anchor to compute the line from locally.
+  let current = lyrics.synced ? lyrics.lineIndex : -1;
+  if (lyrics.synced && anchor) {
+    current = currentLineIndex(lyrics.lines, progressAt(anchor, now) - audioLagSeconds(player));
   }
 
-  useEffect(() => {
-    hint.current = lyrics.lineIndex;
-  }, [lyrics]);
-
   useLayoutEffect(() => {
-    hint.current = current;
     const container = list.current;
     if (!container || current < 0) return;
     const line = container.children[current] as HTMLElement | undefined;
@@ -195,11 +188,11 @@ function Lyrics({ lyrics, anchor, player }: { lyrics: LyricsState; anchor: Progr
   }, [current]);
 
   return (
-    <section className="panel share-lyrics" aria-label="Lyrics" data-testid="share-lyrics" data-synced={synced}>
+    <section className="panel share-lyrics" aria-label="Lyrics" data-testid="share-lyrics" data-synced={lyrics.synced}>
       <h2 className="panel__title share-lyrics__title">Lyrics</h2>
-      <ol ref={list} className={`share-lyrics__list${synced ? ' share-lyrics__list--synced' : ''}`}>
+      <ol ref={list} className={`share-lyrics__list${lyrics.synced ? ' share-lyrics__list--synced' : ''}`}>
         {lyrics.lines.map((line, index) => {
-          const state = !synced ? '' : index === current ? ' is-current' : index < current ? ' is-past' : '';
+          const state = !lyrics.synced ? '' : index === current ? ' is-current' : index < current ? ' is-past' : '';
           return (
             <li
               // Lines repeat (choruses): the index is their identity.
@@ -339,7 +332,7 @@ function ListenSession({ code, linkToken }: { code: string; linkToken: string | 
     <div className="share" data-testid="share-listen-page" data-phase={phase}>
       <div className="share__head">
         <p className="share__eyebrow">
-          Live share · code <span className="share__code-inline">{spacedCode(code)}</span>
+          {final ? 'Share' : 'Live share'} · code <span className="share__code-inline">{spacedCode(code)}</span>
         </p>
         <div className="share__status">
           <PhasePill phase={phase} />
