@@ -4,14 +4,7 @@
  * rest of the app's calls, and {@link describeShareError} puts them in words for the pages.
  */
 import { ApiError, authHeaders } from './api.ts';
-import { parseShareMetadata } from './share.ts';
-import type {
-  ShareMetadata,
-  ShareMetadataBody,
-  ShareStartResponse,
-  ShareStatusResponse,
-  ShareStopResponse,
-} from './types.ts';
+import type { ShareMetadataBody, ShareStartResponse, ShareStatusResponse, ShareStopResponse } from './types.ts';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -111,16 +104,6 @@ export async function fetchShareStatus(
     listenerCount: Number.isInteger(body.listenerCount) ? (body.listenerCount as number) : 0,
     currentMetadata: now ? { title: text(now.title), artist: text(now.artist) } : null,
   };
-}
-
-/** `GET /api/share/:id/metadata`; null when the session has none (404 with a live session is "nothing yet"). */
-export async function fetchShareMetadata(
-  sessionId: string,
-  token: string,
-  signal?: AbortSignal,
-): Promise<ShareMetadata | null> {
-  const body = await shareRequest(withToken(sessionPath(sessionId, 'metadata'), token), { signal });
-  return parseShareMetadata(body);
 }
 
 /** `POST /api/share/:id/metadata` (bearer): the fields are merged into the session's metadata. */

@@ -8,7 +8,7 @@ import { encodeAudioFrame } from '../../../src/domain/audio-frame.ts';
 import { interleaveF32 } from './pcmPlayer.ts';
 import { CLOSE_CODES, reconnectDelayMs, shareSocketUrl } from './share.ts';
 import { bytesToBase64, fetchShareStatus, postShareAudio, postShareMetadata } from './shareApi.ts';
-import type { ShareMetadataBody } from './types.ts';
+import type { HostMessage, ShareMetadataBody } from './types.ts';
 
 /** Milliseconds of audio per frame. */
 export const CHUNK_MS = 100;
@@ -267,7 +267,7 @@ export class HostStreamer {
     this.metadataSent += 1;
     const ws = this.ws;
     if (ws && ws.readyState === WebSocket.OPEN) {
-      ws.send(JSON.stringify({ type: 'metadata', ...body }));
+      ws.send(JSON.stringify({ type: 'metadata', ...body } satisfies HostMessage));
     } else {
       postShareMetadata(this.options.token, this.options.sessionId, body).catch(() => undefined);
     }

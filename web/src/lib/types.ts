@@ -53,22 +53,22 @@ import type {
 } from '../../../src/matches/contract.ts';
 import type {
   CLOSE_CODES,
+  HostMessage,
   ListenerMessage,
   LyricLine,
   LyricsState,
   Metadata as ShareMetadata,
   MetadataBody as ShareMetadataBody,
-  ShareError,
   StartResponse as ShareStartResponse,
   StatusResponse as ShareStatusResponse,
   StopResponse as ShareStopResponse,
 } from '../../../src/share/contract.ts';
 
 export type {
+  HostMessage,
   ListenerMessage,
   LyricLine,
   LyricsState,
-  ShareError,
   ShareMetadata,
   ShareMetadataBody,
   ShareStartResponse,
