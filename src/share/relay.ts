@@ -141,18 +141,22 @@ export class ShareRelay {
         this.#sendFrame(peer, frameOf(chunk));
       }
       if (!session.active) this.#end(sessionId, peer, 'stopped');
-      else this.#broadcastCount(sessionId, room, listenerCount);
+      else this.#broadcastCount(room, listenerCount);
     } catch (err) {
       this.#log.warn({ event: 'share_listener_join_failed', sessionId, err }, 'listener could not join');
       this.#close(peer, 1011, 'the session could not be read');
     }
   }
 
-  /** Registers a host socket (it gets listener counts and the end of its session). */
+  /** Registers a host socket: it gets the listener count now and when it changes, and the end of its session. */
   addHost(sessionId: string, ws: WebSocket): void {
     const peer: Peer = { ws, key: undefined };
     this.#room(sessionId).hosts.add(peer);
     ws.on('close', () => this.#remove(sessionId, peer));
+    void this.#deps.store
+      .listenerCount(sessionId)
+      .then((listenerCount) => this.#send(peer, { type: 'listeners', listenerCount }))
+      .catch(() => undefined);
   }
 
   /** A polling listener read the session (it counts for {@link POLLER_WINDOW_MS}). */
@@ -206,7 +210,7 @@ export class ShareRelay {
           for (const peer of [...room.listeners, ...room.hosts]) this.#end(sessionId, peer, 'expired');
           continue;
         }
-        this.#broadcastCount(sessionId, room, count);
+        this.#broadcastCount(room, count);
       } catch (err) {
         this.#log.warn({ event: 'share_heartbeat_failed', sessionId, err }, 'share presence not written');
       }
@@ -280,12 +284,11 @@ export class ShareRelay {
     this.#remove(sessionId, peer);
   }
 
-  #broadcastCount(sessionId: string, room: Room, listenerCount: number): void {
+  #broadcastCount(room: Room, listenerCount: number): void {
     if (room.lastCount === listenerCount) return;
     room.lastCount = listenerCount;
     const text = JSON.stringify({ type: 'listeners', listenerCount } satisfies ListenerMessage);
     for (const peer of [...room.listeners, ...room.hosts]) this.#sendText(peer, text);
-    void sessionId;
   }
 
   #send(peer: Peer, message: ListenerMessage): void {

@@ -96,7 +96,7 @@ describe.skipIf(skipReason !== undefined)(
           (window as unknown as { __marker?: number }).__marker = 1;
         });
         const nav = page.getByRole('navigation', { name: 'Main' });
-        expect(await nav.getByRole('link').allTextContents()).toEqual(['Releases', 'Browse', 'Admin']);
+        expect(await nav.getByRole('link').allTextContents()).toEqual(['Releases', 'Browse', 'Share', 'Admin']);
         expect(await page.getByTestId('nav-releases').getAttribute('aria-current')).toBe('page');
 
         await page.getByTestId('nav-admin').click();
