@@ -62,8 +62,9 @@ export interface HttpClientOptions {
    */
   throttleFromBody?: (status: number, body: string) => number | null;
   /**
-   * How a refusal by an empty bucket is logged: `warn` (default: the budget is used up) or `debug` (a client paced by
-   * its bucket, for which an empty bucket is the normal state). A paused bucket is always a warning.
+   * How a refusal by our own bucket is logged: `warn` (default: the budget is used up, or an upstream asked us to wait)
+   * or `debug` (a client paced by its bucket, empty or held between requests as its normal state; the upstream answer
+   * that paused it, a 429 or 503, is logged as a warning when it arrives).
    */
   emptyBucketLogLevel?: 'warn' | 'debug';
   /** Injected in tests to keep retries instant. */
@@ -306,7 +307,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         throw new AbortError(asError(err));
       });
       if (!token.granted) {
-        const log = token.reason === 'empty' && options.emptyBucketLogLevel === 'debug' ? logger?.debug : logger?.warn;
+        const log = options.emptyBucketLogLevel === 'debug' ? logger?.debug : logger?.warn;
         log?.call(
           logger,
           { event: 'upstream_rate_limited', service, path: url.pathname, reason: token.reason, attempt: n },

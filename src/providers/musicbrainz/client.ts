@@ -86,7 +86,7 @@ export class MusicBrainzClient {
       // 503 is MusicBrainz' "slow down" (UPSTREAMS.md §3): pause the bucket, never retry at once.
       throttleStatuses: [503],
       defaultThrottleMs: MUSICBRAINZ_THROTTLE_MS,
-      // An empty bucket is this client's normal pace (one token a second), not news.
+      // An empty or held bucket is this client's normal pace (one request a second), not news.
       emptyBucketLogLevel: 'debug',
     });
     this.#logger = options.logger;
