@@ -85,3 +85,31 @@ export const SEED_SHARE_SETTINGS: ShareStoreSettings = {
   graceMs: 5 * 60_000,
   maxChunks: 50,
 };
+
+/**
+ * The seed's settings overridden by `settings`, lifetimes rounded up to the whole milliseconds Redis' PEXPIRE takes
+ * (never early), so every adapter expires a record at the same moment. Throws RangeError on a bad setting.
+ */
+export function resolveShareSettings(settings: Partial<ShareStoreSettings> = {}): ShareStoreSettings {
+  const resolved = { ...SEED_SHARE_SETTINGS, ...settings };
+  for (const name of ['sessionMs', 'metadataMs', 'audioMs', 'graceMs'] as const) {
+    const ms = resolved[name];
+    if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`${name} must be a positive number of milliseconds`);
+    resolved[name] = Math.ceil(ms);
+  }
+  if (!Number.isInteger(resolved.maxChunks) || resolved.maxChunks < 1) {
+    throw new RangeError('maxChunks must be a positive integer');
+  }
+  return resolved;
+}
+
+/** Checks `start`'s cap the same way in every adapter. */
+export function checkMaxSessions(maxSessions: number): void {
+  if (Number.isNaN(maxSessions) || maxSessions < 0) throw new RangeError('maxSessions must be a number >= 0');
+}
+
+/** Checks a chunk the same way in every adapter (Redis keeps bytes with HINCRBY, integers only, and sequence numbers as ZSET scores). */
+export function checkChunk(chunk: StoredChunk): void {
+  if (!Number.isFinite(chunk.sequenceNumber)) throw new RangeError('sequenceNumber must be a finite number');
+  if (!Number.isSafeInteger(chunk.bytes) || chunk.bytes < 0) throw new RangeError('bytes must be an integer >= 0');
+}

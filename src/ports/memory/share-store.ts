@@ -1,5 +1,7 @@
 import {
-  SEED_SHARE_SETTINGS,
+  checkChunk,
+  checkMaxSessions,
+  resolveShareSettings,
   type ListenerSeen,
   type ShareSessionRecord,
   type ShareStore,
@@ -67,7 +69,7 @@ export class MemoryShareStore implements ShareStore {
 
   constructor(options: MemoryShareStoreOptions = {}) {
     this.#backend = options.backend ?? new MemoryShareBackend();
-    this.#settings = resolveSettings(options.settings);
+    this.#settings = resolveShareSettings(options.settings);
     this.#now = options.now ?? Date.now;
   }
 
@@ -268,31 +270,4 @@ export class MemoryShareStore implements ShareStore {
 /** As for a Redis key: alive through its expiry millisecond, gone after it. */
 function isExpired(expiresAt: number, now: number): boolean {
   return now > expiresAt;
-}
-
-/**
- * The seed's settings overridden by `settings`, lifetimes rounded up to whole milliseconds as Redis' PEXPIRE takes
- * them, so both adapters expire a record at the same moment.
- */
-function resolveSettings(settings: Partial<ShareStoreSettings> = {}): ShareStoreSettings {
-  const resolved = { ...SEED_SHARE_SETTINGS, ...settings };
-  for (const name of ['sessionMs', 'metadataMs', 'audioMs', 'graceMs'] as const) {
-    const ms = resolved[name];
-    if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`${name} must be a positive number of milliseconds`);
-    resolved[name] = Math.ceil(ms);
-  }
-  if (!Number.isInteger(resolved.maxChunks) || resolved.maxChunks < 1) {
-    throw new RangeError('maxChunks must be a positive integer');
-  }
-  return resolved;
-}
-
-function checkMaxSessions(maxSessions: number): void {
-  if (Number.isNaN(maxSessions) || maxSessions < 0) throw new RangeError('maxSessions must be a number >= 0');
-}
-
-/** The Redis adapter stores bytes with HINCRBY (integers only) and sequence numbers as ZSET scores. */
-function checkChunk(chunk: StoredChunk): void {
-  if (!Number.isFinite(chunk.sequenceNumber)) throw new RangeError('sequenceNumber must be a finite number');
-  if (!Number.isSafeInteger(chunk.bytes) || chunk.bytes < 0) throw new RangeError('bytes must be an integer >= 0');
 }

@@ -1,5 +1,7 @@
 import {
-  SEED_SHARE_SETTINGS,
+  checkChunk,
+  checkMaxSessions,
+  resolveShareSettings,
   type ListenerSeen,
   type ShareSessionRecord,
   type ShareStore,
@@ -145,7 +147,7 @@ export class RedisShareStore implements ShareStore {
 
   constructor(options: RedisShareStoreOptions) {
     this.#prefix = options.prefix;
-    this.#settings = resolveSettings(options.settings);
+    this.#settings = resolveShareSettings(options.settings);
     this.#now = options.now ?? Date.now;
     this.#redis = createRedis(options.url, {
       role: 'command',
@@ -342,31 +344,4 @@ function pairs(flat: string[]): Record<string, string> {
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
   return fields;
-}
-
-/**
- * The seed's settings overridden by `settings`, lifetimes rounded up to the whole milliseconds PEXPIRE takes (never
- * early).
- */
-function resolveSettings(settings: Partial<ShareStoreSettings> = {}): ShareStoreSettings {
-  const resolved = { ...SEED_SHARE_SETTINGS, ...settings };
-  for (const name of ['sessionMs', 'metadataMs', 'audioMs', 'graceMs'] as const) {
-    const ms = resolved[name];
-    if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`${name} must be a positive number of milliseconds`);
-    resolved[name] = Math.ceil(ms);
-  }
-  if (!Number.isInteger(resolved.maxChunks) || resolved.maxChunks < 1) {
-    throw new RangeError('maxChunks must be a positive integer');
-  }
-  return resolved;
-}
-
-function checkMaxSessions(maxSessions: number): void {
-  if (Number.isNaN(maxSessions) || maxSessions < 0) throw new RangeError('maxSessions must be a number >= 0');
-}
-
-/** HINCRBY takes integers only, and a sequence number is a ZSET score. */
-function checkChunk(chunk: StoredChunk): void {
-  if (!Number.isFinite(chunk.sequenceNumber)) throw new RangeError('sequenceNumber must be a finite number');
-  if (!Number.isSafeInteger(chunk.bytes) || chunk.bytes < 0) throw new RangeError('bytes must be an integer >= 0');
 }
