@@ -8,9 +8,15 @@ import { AppError } from '../errors.ts';
  * their lengths (timingSafeEqual alone throws on different lengths, which would leak the length).
  */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+  return timingSafeEqual(tokenDigest(a), tokenDigest(b));
+}
+
+/**
+ * The SHA-256 of a secret, for comparing it in constant time with `timingSafeEqual` against digests computed once
+ * (a route checking one presented token against several secrets hashes it once).
+ */
+export function tokenDigest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
 }
 
 /** The bearer token of an `Authorization: Bearer <token>` header, or undefined. */

@@ -15,7 +15,7 @@
  * - `putChunk` replaces a chunk with the same sequence number, keeps the newest `maxChunks` by sequence number
  *   (atomically: a reader never sees more), and adds `bytes` to the session's `bytesTransferred`.
  * - `chunksSince(id, since)` returns chunks with a sequence number above `since`, ordered by sequence number whatever
- *   order they arrived in.
+ *   order they arrived in, or `undefined` when the session does not exist.
  * - `stop` marks the session inactive and keeps it readable for `graceMs`; it does not count as active any more.
  * - Listeners: `seeListeners` records listener keys until a time; `listenerCount` counts keys not yet past it, across
  *   every process. The session's `listenerCount` field follows the last count written.
@@ -26,7 +26,8 @@ export interface ShareStore {
   putMetadata(sessionId: string, fields: Readonly<Record<string, string>>): Promise<boolean>;
   metadata(sessionId: string): Promise<Record<string, string> | undefined>;
   putChunk(sessionId: string, chunk: StoredChunk): Promise<boolean>;
-  chunksSince(sessionId: string, since: number): Promise<string[]>;
+  /** Chunks after `since`, ordered; `undefined` when the session does not exist (one read tells 204 from 404). */
+  chunksSince(sessionId: string, since: number): Promise<string[] | undefined>;
   stop(sessionId: string): Promise<ShareSessionRecord | undefined>;
   /** Marks each key as listening until `untilMs` (ms since epoch); returns the session's listener count after. */
   seeListeners(sessionId: string, seen: readonly ListenerSeen[]): Promise<number>;

@@ -257,6 +257,8 @@ export const CLOSE_CODES = {
 /** A metadata update, between processes (bus) and to listeners. */
 export interface ShareMetadataEvent {
   sessionId: string;
+  /** The process that accepted it: it delivered to its own listeners already, and skips this copy from the bus. */
+  origin?: string;
   metadata: Metadata;
   lyrics: LyricsState | null;
   /** When the server accepted it (ms since epoch). */
@@ -266,6 +268,8 @@ export interface ShareMetadataEvent {
 /** An audio chunk, between processes (bus). `data` is base64 on the bus; listeners get it as raw bytes. */
 export interface ShareAudioEvent {
   sessionId: string;
+  /** The process that accepted it (see {@link ShareMetadataEvent.origin}). */
+  origin?: string;
   sequenceNumber: number;
   sampleRate: number;
   channels: number;
@@ -279,5 +283,7 @@ export interface ShareAudioEvent {
 /** A session ended: stopped by its host, or found expired. */
 export interface ShareEndedEvent {
   sessionId: string;
+  /** The process that ended it (see {@link ShareMetadataEvent.origin}). */
+  origin?: string;
   reason: 'stopped' | 'expired';
 }

@@ -51,6 +51,7 @@ export function createShareModule(deps: ShareModuleDeps): ShareModule {
     metrics,
     queueBytes: settings.listenerQueueBytes,
   });
+  service.deliverLocally(relay);
   metrics.gauge('backbeat_share_sessions_active', 'Active Share sessions (every process)', [], async (gauge) => {
     gauge.set(await store.activeSessions().catch(() => Number.NaN));
   });

@@ -60,7 +60,8 @@ export class ShareRelay {
   readonly #deps: ShareRelayDeps;
   readonly #log: Logger;
   readonly #clock: () => number;
-  readonly #process = randomUUID().slice(0, 8);
+  /** This process's id on the bus: events it published were delivered here already. */
+  readonly origin = randomUUID();
   readonly #rooms = new Map<string, Room>();
   /** Polling listeners by session: key → last request time. */
   readonly #pollers = new Map<string, Map<string, number>>();
@@ -97,9 +98,15 @@ export class ShareRelay {
   async start(): Promise<void> {
     const { bus } = this.#deps;
     this.#unsubscribe.push(
-      await bus.subscribe('share.audio', (event) => this.#onAudio(event)),
-      await bus.subscribe('share.metadata', (event) => this.#onMetadata(event)),
-      await bus.subscribe('share.ended', (event) => this.#onEnded(event)),
+      await bus.subscribe('share.audio', (event) => {
+        if (event.origin !== this.origin) this.deliverAudio(event);
+      }),
+      await bus.subscribe('share.metadata', (event) => {
+        if (event.origin !== this.origin) this.deliverMetadata(event);
+      }),
+      await bus.subscribe('share.ended', (event) => {
+        if (event.origin !== this.origin) this.deliverEnded(event);
+      }),
     );
     this.#timer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
     this.#timer.unref();
@@ -107,7 +114,7 @@ export class ShareRelay {
 
   /** Sends the session's state and buffered audio, then keeps `ws` fed until it or the session ends. */
   async addListener(sessionId: string, ws: WebSocket): Promise<void> {
-    const peer: Peer = { ws, key: `${this.#process}:${++this.#next}` };
+    const peer: Peer = { ws, key: `${this.origin.slice(0, 8)}:${++this.#next}` };
     const room = this.#room(sessionId);
     room.listeners.add(peer);
     ws.on('close', () => this.#remove(sessionId, peer));
@@ -136,12 +143,13 @@ export class ShareRelay {
         lyrics: presented?.lyrics ?? null,
         serverTime: this.#clock(),
       });
-      for (const json of chunks) {
+      for (const json of chunks ?? []) {
         const chunk = JSON.parse(json) as AudioChunk;
         this.#sendFrame(peer, frameOf(chunk));
       }
+      // The others hear of the new count on the next heartbeat: telling every listener at every join would make a
+      // burst of N joins cost N² messages.
       if (!session.active) this.#end(sessionId, peer, 'stopped');
-      else this.#broadcastCount(room, listenerCount);
     } catch (err) {
       this.#log.warn({ event: 'share_listener_join_failed', sessionId, err }, 'listener could not join');
       this.#close(peer, 1011, 'the session could not be read');
@@ -246,17 +254,22 @@ export class ShareRelay {
     }
   }
 
-  #onAudio(event: ShareAudioEvent): void {
+  /**
+   * Sends a chunk to this process's listeners of its session: one frame built once, handed to every socket. `data`
+   * is the chunk's bytes when the caller has them (the accepting process), saving a base64 decode.
+   */
+  deliverAudio(event: ShareAudioEvent, data?: Uint8Array): void {
     const room = this.#rooms.get(event.sessionId);
     if (!room || room.listeners.size === 0) return;
-    const frame = frameOf(event);
+    const frame = frameOf(event, data);
     let sent = 0;
     for (const peer of room.listeners) if (this.#sendFrame(peer, frame)) sent++;
     this.#relayed.inc(frame.byteLength * sent);
     this.#latency.observe(Math.max(0, this.#clock() - event.receivedAt) / 1000);
   }
 
-  #onMetadata(event: ShareMetadataEvent): void {
+  /** Sends a metadata update to this process's listeners of its session. */
+  deliverMetadata(event: ShareMetadataEvent): void {
     const room = this.#rooms.get(event.sessionId);
     if (!room || room.listeners.size === 0) return;
     const text = JSON.stringify({
@@ -268,7 +281,8 @@ export class ShareRelay {
     for (const peer of room.listeners) this.#sendText(peer, text);
   }
 
-  #onEnded(event: ShareEndedEvent): void {
+  /** Ends this process's sockets of a session. */
+  deliverEnded(event: ShareEndedEvent): void {
     const room = this.#rooms.get(event.sessionId);
     if (!room) return;
     for (const peer of [...room.listeners, ...room.hosts]) this.#end(event.sessionId, peer, event.reason);
@@ -329,9 +343,9 @@ export class ShareRelay {
   }
 }
 
-/** The binary frame of a chunk: the documented header, then its bytes. */
-function frameOf(chunk: Omit<AudioChunk, 'data'> & { data: string }): Buffer {
+/** The binary frame of a chunk: the documented header, then its bytes (`data`, or decoded from the chunk's base64). */
+function frameOf(chunk: Omit<AudioChunk, 'data'> & { data: string }, data?: Uint8Array): Buffer {
   const header = encodeFrameHeader(chunk);
-  const data = Buffer.from(chunk.data, 'base64');
-  return Buffer.concat([header, data], header.byteLength + data.byteLength);
+  const bytes = data ?? Buffer.from(chunk.data, 'base64');
+  return Buffer.concat([header, bytes], header.byteLength + bytes.byteLength);
 }

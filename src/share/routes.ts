@@ -6,7 +6,8 @@ import { Value } from 'typebox/value';
 import type { RawData, WebSocket } from 'ws';
 import { AudioFrameError, decodeAudioFrame } from '../domain/audio-frame.ts';
 import { AppError } from '../errors.ts';
-import { bearerToken, safeEqual } from '../http/auth.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { bearerToken, tokenDigest } from '../http/auth.ts';
 import { setErrorRenderer } from '../http/error-handler.ts';
 import type { ModuleContext } from '../http/module.ts';
 import {
@@ -89,11 +90,13 @@ export function shareRoutes(deps: ShareRouteDeps): FastifyPluginAsync<ModuleCont
     });
     const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
+    const hostDigest = tokenDigest(settings.bearerToken);
     const requireHost = async (request: SessionRequest): Promise<void> => {
       const token = presentedToken(request);
-      if (!token)
+      if (!token) {
         throw new AppError('BACKBEAT_ERR_UNAUTHORIZED', 'This route needs Authorization: Bearer <BEARER_TOKEN>');
-      if (!safeEqual(token, settings.bearerToken)) {
+      }
+      if (!timingSafeEqual(tokenDigest(token), hostDigest)) {
         throw new AppError('BACKBEAT_ERR_FORBIDDEN', 'The share bearer token is not valid');
       }
     };
@@ -105,8 +108,10 @@ export function shareRoutes(deps: ShareRouteDeps): FastifyPluginAsync<ModuleCont
           'This route needs Authorization: Bearer <BEARER_TOKEN or listener token> (or ?token=)',
         );
       }
-      if (safeEqual(token, settings.bearerToken)) return;
-      if (await service.isListenerToken(request.params.sessionId, token)) return;
+      // One hash of the presented token, compared with the host's and the session's (both digests kept).
+      const digest = tokenDigest(token);
+      if (timingSafeEqual(digest, hostDigest)) return;
+      if (await service.isListenerDigest(request.params.sessionId, digest)) return;
       if (!(await service.session(request.params.sessionId))) {
         throw new AppError('BACKBEAT_ERR_NOT_FOUND', NOT_FOUND_MESSAGE);
       }

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { safeEqual } from '../http/auth.ts';
+import { tokenDigest } from '../http/auth.ts';
 import { pcmFrameBytes } from '../domain/audio-frame.ts';
 import { lyricPosition, parseLrc, type ParsedLyrics } from '../domain/lrc.ts';
 import { AppError } from '../errors.ts';
@@ -15,6 +15,8 @@ import type {
   Metadata,
   MetadataBody,
   ShareAudioEvent,
+  ShareEndedEvent,
+  ShareMetadataEvent,
   StatusResponse,
 } from './contract.ts';
 
@@ -45,6 +47,14 @@ export interface IncomingChunk {
   codec: Codec;
 }
 
+/** Delivery to this process's own push listeners, done before the update is published for the other processes. */
+export interface LocalDelivery {
+  readonly origin: string;
+  deliverAudio(event: ShareAudioEvent, data?: Uint8Array): void;
+  deliverMetadata(event: ShareMetadataEvent): void;
+  deliverEnded(event: ShareEndedEvent): void;
+}
+
 export interface ShareServiceDeps {
   store: ShareStore;
   bus: Bus;
@@ -67,6 +77,7 @@ export class ShareService {
   readonly #maxSessions: number;
   readonly #clock: () => number;
   readonly #onAudioBytes: (bytes: number) => void;
+  #local: LocalDelivery | undefined;
   /** LRC parsed once per distinct lyrics text (hosts resend the same lyrics with every update). */
   readonly #lyrics = new LRUCache<string, ParsedLyrics>({
     max: 256,
@@ -74,11 +85,11 @@ export class ShareService {
     sizeCalculation: (_value, key) => Math.max(1, key.length * 2),
   });
   /**
-   * Listener tokens by session, for a few seconds: polling listeners present one on every request, and the session
+   * Listener token digests by session, for a few seconds: polling listeners present one on every request, and the session
    * record need not be read for each. A restarted session gets a new token; the old one is refused once its entry
    * expires (at most `TOKEN_CACHE_MS` later).
    */
-  readonly #tokens = new LRUCache<string, string>({ max: 10_000, ttl: TOKEN_CACHE_MS });
+  readonly #tokens = new LRUCache<string, Buffer>({ max: 10_000, ttl: TOKEN_CACHE_MS });
 
   constructor(deps: ShareServiceDeps) {
     this.#store = deps.store;
@@ -89,8 +100,12 @@ export class ShareService {
     this.#onAudioBytes = deps.onAudioBytes ?? (() => undefined);
   }
 
-  get store(): ShareStore {
-    return this.#store;
+  /**
+   * This process's relay: updates accepted here reach its listeners at once, without the round trip through the bus
+   * (the relay skips their copies coming back).
+   */
+  deliverLocally(local: LocalDelivery): void {
+    this.#local = local;
   }
 
   /** Starts a session: 409 when one with that id is active, 429 (with Retry-After) at `MAX_SESSIONS`. */
@@ -105,7 +120,7 @@ export class ShareService {
         { retryAfterSeconds: FULL_RETRY_AFTER_S },
       );
     }
-    this.#tokens.set(sessionId, listenerToken);
+    this.#tokens.set(sessionId, tokenDigest(listenerToken));
     this.#log.info({ event: 'share_session_started', sessionId }, 'share session started');
     return { timestamp: outcome.session.startTime, listenerToken };
   }
@@ -114,20 +129,20 @@ export class ShareService {
   async join(sessionId: string): Promise<string> {
     const session = await this.#store.session(sessionId);
     if (!session?.active) throw new AppError('BACKBEAT_ERR_NOT_FOUND', NOT_FOUND_MESSAGE);
-    this.#tokens.set(sessionId, session.listenerToken);
+    this.#tokens.set(sessionId, tokenDigest(session.listenerToken));
     return session.listenerToken;
   }
 
-  /** True when `token` is this session's listener token (an unknown session has none). */
-  async isListenerToken(sessionId: string, token: string): Promise<boolean> {
+  /** True when `digest` ({@link tokenDigest}) is that of this session's listener token (an unknown session has none). */
+  async isListenerDigest(sessionId: string, digest: Buffer): Promise<boolean> {
     let expected = this.#tokens.get(sessionId);
-    if (expected === undefined || !safeEqual(token, expected)) {
+    if (expected === undefined || !timingSafeEqual(digest, expected)) {
       const session = await this.#store.session(sessionId);
       if (!session) return false;
-      expected = session.listenerToken;
+      expected = tokenDigest(session.listenerToken);
       this.#tokens.set(sessionId, expected);
     }
-    return safeEqual(token, expected);
+    return timingSafeEqual(digest, expected);
   }
 
   /** Merges metadata into the session's (404 for no active session); publishes the result; returns the listeners. */
@@ -145,7 +160,15 @@ export class ShareService {
     ]);
     if (stored) {
       const { metadata, lyrics } = this.present(stored);
-      await this.#publish('share.metadata', { sessionId, metadata, lyrics, receivedAt: this.#clock() });
+      const event: ShareMetadataEvent = {
+        sessionId,
+        metadata,
+        lyrics,
+        receivedAt: this.#clock(),
+        ...(this.#local ? { origin: this.#local.origin } : {}),
+      };
+      this.#local?.deliverMetadata(event);
+      await this.#publish('share.metadata', event);
     }
     return listeners;
   }
@@ -177,7 +200,13 @@ export class ShareService {
     });
     if (!accepted) throw new AppError('BACKBEAT_ERR_NOT_FOUND', NOT_FOUND_MESSAGE);
     this.#onAudioBytes(chunk.data.byteLength);
-    const event: ShareAudioEvent = { sessionId, ...stored, receivedAt: this.#clock() };
+    const event: ShareAudioEvent = {
+      sessionId,
+      ...stored,
+      receivedAt: this.#clock(),
+      ...(this.#local ? { origin: this.#local.origin } : {}),
+    };
+    this.#local?.deliverAudio(event, chunk.data);
     await this.#publish('share.audio', event);
   }
 
@@ -187,7 +216,13 @@ export class ShareService {
     if (!session) throw new AppError('BACKBEAT_ERR_NOT_FOUND', NOT_FOUND_MESSAGE);
     const stoppedAt = session.stoppedAt ?? this.#clock();
     const sessionDuration = Math.round((stoppedAt - session.startTime) / 100) / 10;
-    await this.#publish('share.ended', { sessionId, reason: 'stopped' });
+    const ended: ShareEndedEvent = {
+      sessionId,
+      reason: 'stopped',
+      ...(this.#local ? { origin: this.#local.origin } : {}),
+    };
+    this.#local?.deliverEnded(ended);
+    await this.#publish('share.ended', ended);
     this.#log.info(
       { event: 'share_session_stopped', sessionId, sessionDuration, bytesTransferred: session.bytesTransferred },
       'share session stopped',
@@ -227,10 +262,8 @@ export class ShareService {
    * Buffered chunks after `since` as stored (JSON strings, ordered by sequence number); `undefined` when the session
    * does not exist (404), an empty list when it does but nothing is newer (204).
    */
-  async audioSince(sessionId: string, since: number): Promise<string[] | undefined> {
-    const chunks = await this.#store.chunksSince(sessionId, since);
-    if (chunks.length > 0) return chunks;
-    return (await this.#store.session(sessionId)) ? chunks : undefined;
+  audioSince(sessionId: string, since: number): Promise<string[] | undefined> {
+    return this.#store.chunksSince(sessionId, since);
   }
 
   /** Typed metadata from the stored strings, with the lyrics parsed (once per text) and positioned. */

@@ -150,8 +150,9 @@ export class MemoryShareStore implements ShareStore {
     return true;
   }
 
-  async chunksSince(sessionId: string, since: number): Promise<string[]> {
+  async chunksSince(sessionId: string, since: number): Promise<string[] | undefined> {
     const now = this.#begin();
+    if (!this.#liveSession(sessionId, now)) return undefined;
     const audio = this.#backend.audio.get(sessionId);
     if (!audio || isExpired(audio.expiresAt, now)) return [];
     return [...audio.chunks]

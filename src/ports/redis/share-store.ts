@@ -108,6 +108,12 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 return redis.call('ZCARD', KEYS[1])
 `;
 
+/** The buffered chunks after ARGV[1] (exclusive), or false (nil) when the session hash does not exist. */
+const CHUNKS_SINCE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], '+inf')
+`;
+
 /** The scripts registered with `defineCommand` (sent once as EVALSHA, reloaded by ioredis after NOSCRIPT). */
 interface ShareCommands {
   shareStart(...keysThenArgs: string[]): Promise<['in_use'] | ['full', number] | ['started', string[]]>;
@@ -116,6 +122,7 @@ interface ShareCommands {
   shareStop(...keysThenArgs: string[]): Promise<string[]>;
   shareSeeListeners(...keysThenArgs: string[]): Promise<number>;
   shareListenerCount(...keysThenArgs: string[]): Promise<number>;
+  shareChunksSince(...keysThenArgs: string[]): Promise<string[] | null>;
 }
 
 /**
@@ -160,6 +167,7 @@ export class RedisShareStore implements ShareStore {
     this.#redis.defineCommand('shareStop', { numberOfKeys: 2, lua: STOP });
     this.#redis.defineCommand('shareSeeListeners', { numberOfKeys: 2, lua: SEE_LISTENERS });
     this.#redis.defineCommand('shareListenerCount', { numberOfKeys: 1, lua: LISTENER_COUNT });
+    this.#redis.defineCommand('shareChunksSince', { numberOfKeys: 2, lua: CHUNKS_SINCE });
     this.#commands = this.#redis as unknown as ShareCommands;
   }
 
@@ -244,9 +252,11 @@ export class RedisShareStore implements ShareStore {
     return stored === 1;
   }
 
-  async chunksSince(sessionId: string, since: number): Promise<string[]> {
+  async chunksSince(sessionId: string, since: number): Promise<string[] | undefined> {
     await this.#ready();
-    return this.#redis.zrangebyscore(this.#keys(sessionId).audio, `(${since}`, '+inf');
+    const keys = this.#keys(sessionId);
+    const chunks = await this.#commands.shareChunksSince(keys.session, keys.audio, `(${since}`);
+    return chunks ?? undefined;
   }
 
   async stop(sessionId: string): Promise<ShareSessionRecord | undefined> {
