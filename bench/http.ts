@@ -62,6 +62,9 @@ interface RunCommand {
   client: ClientKind;
 }
 
+/** What one run of the load client measured. */
+export type LoadResult = Extract<ClientMessage, { type: 'result' }>;
+
 type ClientMessage =
   | { type: 'window-start' }
   | { type: 'window-end' }
@@ -251,7 +254,11 @@ function clientMain(): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Server side
 
-class LoadClient {
+/**
+ * The load generator in a child process (this file run with `--load-client`), driven over IPC; every HTTP bench uses it
+ * so the server it measures never shares its event loop with the client.
+ */
+export class LoadClient {
   readonly #child: ChildProcess;
 
   constructor() {
@@ -263,10 +270,7 @@ class LoadClient {
   }
 
   /** Drives `command`, calling the hooks when the measured window opens and closes. */
-  run(
-    command: Omit<RunCommand, 'type'>,
-    hooks: { start(): void; end(): void },
-  ): Promise<Extract<ClientMessage, { type: 'result' }>> {
+  run(command: Omit<RunCommand, 'type'>, hooks: { start(): void; end(): void }): Promise<LoadResult> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error('load client did not answer')),

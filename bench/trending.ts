@@ -31,7 +31,6 @@
  * prefix of its own per part, deleted afterwards. Parts that need them are skipped with a message when either is
  * unreachable. Figures go to stdout, progress to stderr. Prints figures and ratios; never fails on them.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -82,6 +81,7 @@ import {
   table,
   type SummaryRow,
 } from './lib.ts';
+import { LoadClient } from './http.ts';
 
 const PARTS = ['cache', 'pacing', 'stampede', 'precision'] as const;
 type Part = (typeof PARTS)[number];
@@ -375,77 +375,6 @@ async function refreshCount(db: DatabaseHandle['db']): Promise<number> {
  * of the benches comes from the same generator: N keep-alive connections, each sending its next request when the
  * previous answer is complete. These types are its message protocol.
  */
-interface LoadCommand {
-  type: 'run';
-  host: string;
-  port: number;
-  path: string;
-  connections: number;
-  warmupMs: number;
-  durationMs: number;
-  client: 'http' | 'raw';
-}
-
-type LoadMessage =
-  | { type: 'window-start' }
-  | { type: 'window-end' }
-  | {
-      type: 'result';
-      responses: number;
-      total: number;
-      errors: number;
-      non2xx: number;
-      bytes: number;
-      latencies: number[];
-      clientCpuMs: number;
-      windowMs: number;
-      firstError: string | undefined;
-    };
-
-type LoadResult = Extract<LoadMessage, { type: 'result' }>;
-
-class LoadClient {
-  readonly #child: ChildProcess;
-
-  constructor() {
-    this.#child = fork(new URL('./http.ts', import.meta.url), ['--load-client'], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    onExit(async () => {
-      this.#child.kill('SIGKILL');
-    });
-  }
-
-  run(command: Omit<LoadCommand, 'type'>, hooks: { start(): void; end(): void }): Promise<LoadResult> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error('load client did not answer')),
-        command.warmupMs + command.durationMs + 60_000,
-      );
-      const onMessage = (message: LoadMessage): void => {
-        if (message.type === 'window-start') hooks.start();
-        else if (message.type === 'window-end') hooks.end();
-        else {
-          clearTimeout(timer);
-          this.#child.off('message', onMessage);
-          resolve(message);
-        }
-      };
-      this.#child.on('message', onMessage);
-      this.#child.send({ type: 'run', ...command } satisfies LoadCommand);
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5000);
-    if (this.#child.connected) this.#child.disconnect();
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
 interface TargetFigures {
   reqPerSec: number;
   p50: number;
