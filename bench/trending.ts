@@ -371,9 +371,9 @@ async function refreshCount(db: DatabaseHandle['db']): Promise<number> {
 // 1. cache: GET /api/cache/trending vs hello-world
 
 /**
- * The load client of bench/http.ts, forked as it forks itself (`bench/http.ts --load-client`), so every HTTP figure
- * of the benches comes from the same generator: N keep-alive connections, each sending its next request when the
- * previous answer is complete. These types are its message protocol.
+ * One target's figures over every round. The load comes from bench/http.ts's load client (`LoadClient`), so every
+ * HTTP figure of the benches comes from the same generator: N keep-alive connections, each sending its next request
+ * when the previous answer is complete.
  */
 interface TargetFigures {
   reqPerSec: number;
