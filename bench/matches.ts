@@ -30,8 +30,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import type { App } from '../src/app.ts';
 import { parseConfig } from '../src/config.ts';
 import { createContainer, type Container } from '../src/container.ts';
@@ -56,7 +54,6 @@ import {
 } from '../src/sandbox/audio-catalog.ts';
 import {
   collectGarbage,
-  createBenchDatabase,
   DEFAULT_PG_URL,
   describeMachine,
   fixed,
@@ -65,12 +62,12 @@ import {
   int,
   loadNow,
   machineInfo,
-  onExit,
   quantile,
   summaryTable,
   table,
   type SummaryRow,
 } from './lib.ts';
+import { embeddedStorage, probeServices, scaledStorage, type Services, type Storage } from './services.ts';
 
 const PARTS = ['latency', 'stampede', 'quality'] as const;
 type Part = (typeof PARTS)[number];
@@ -118,114 +115,6 @@ const LARGE_BUCKET = { maxTokens: 1_000_000, refillRate: 1_000_000, refillInterv
 const progress = (message: string): void => {
   process.stderr.write(`[bench:matches ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 };
-
-// ---------------------------------------------------------------------------------------------------------------
-// Services
-
-interface Services {
-  pgUrl: string | undefined;
-  redisUrl: string | undefined;
-  description: string;
-  missing: string | undefined;
-}
-
-async function probeServices(): Promise<Services> {
-  if (values['no-services']) {
-    return { pgUrl: undefined, redisUrl: undefined, description: 'not used (--no-services)', missing: '--no-services' };
-  }
-  const pgUrl = values['pg-url'];
-  const redisUrl = values['redis-url'];
-  let pgLine: string;
-  let pgOk = false;
-  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    const rows = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    pgLine = `PostgreSQL ${rows.rows[0]?.v ?? '?'} at ${new URL(pgUrl).host}`;
-    pgOk = true;
-  } catch (err) {
-    pgLine = `PostgreSQL unreachable at ${pgUrl} (${(err as Error).message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-  let redisLine: string;
-  let redisOk = false;
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await redis.connect();
-    const info = await redis.info('server');
-    redisLine = `Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} at ${new URL(redisUrl).host}`;
-    redisOk = true;
-  } catch (err) {
-    redisLine = `Redis unreachable at ${redisUrl} (${(err as Error).message})`;
-  } finally {
-    redis.disconnect();
-  }
-  return {
-    pgUrl: pgOk ? pgUrl : undefined,
-    redisUrl: redisOk ? redisUrl : undefined,
-    description: `${pgLine}; ${redisLine}`,
-    missing:
-      pgOk && redisOk
-        ? undefined
-        : `${[pgOk ? '' : 'PostgreSQL', redisOk ? '' : 'Redis'].filter(Boolean).join(' and ')} unreachable`,
-  };
-}
-
-async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-/** Where a part stores: PGlite in memory and the in-process cache, or a throw-away database and Redis prefix. */
-interface Storage {
-  mode: 'embedded' | 'scaled';
-  pgUrl: string | undefined;
-  redisUrl: string | undefined;
-  prefix: string;
-  close(): Promise<void>;
-}
-
-const embeddedStorage = (): Storage => ({
-  mode: 'embedded',
-  pgUrl: undefined,
-  redisUrl: undefined,
-  prefix: 'backbeat',
-  close: async () => undefined,
-});
-
-async function scaledStorage(services: Services, part: string): Promise<Storage | string> {
-  if (!services.pgUrl || !services.redisUrl) return services.missing ?? 'PostgreSQL or Redis unreachable';
-  const created = await createBenchDatabase(services.pgUrl);
-  if ('error' in created) return `PostgreSQL: ${created.error}`;
-  const prefix = `bench_matches_${part}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const redisUrl = services.redisUrl;
-  onExit(() => dropRedisPrefix(redisUrl, prefix));
-  return {
-    mode: 'scaled',
-    pgUrl: created.url,
-    redisUrl,
-    prefix,
-    close: async () => {
-      await created.drop();
-      await dropRedisPrefix(redisUrl, prefix);
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Stacks
@@ -455,7 +344,7 @@ async function benchLatency(services: Services, summary: SummaryRow[]): Promise<
   const rows: LatencyRow[] = [];
   progress('latency, embedded');
   rows.push(...(await latencyIn(embeddedStorage())));
-  const scaled = await scaledStorage(services, 'latency');
+  const scaled = await scaledStorage(services, 'matches', 'latency');
   if (typeof scaled === 'string') console.log(`scaled: skipped (${scaled})`);
   else {
     progress('latency, scaled');
@@ -584,7 +473,7 @@ async function benchStampede(services: Services, summary: SummaryRow[]): Promise
       await sandbox.close();
     }
   }
-  const scaled = await scaledStorage(services, 'stampede');
+  const scaled = await scaledStorage(services, 'matches', 'stampede');
   if (typeof scaled === 'string') console.log(`scaled: skipped (${scaled})`);
   else {
     progress('stampede, scaled');
@@ -952,7 +841,11 @@ async function benchQuality(summary: SummaryRow[]): Promise<void> {
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const machine = machineInfo();
-  const services = await probeServices();
+  const services = await probeServices({
+    noServices: values['no-services'] ?? false,
+    pgUrl: values['pg-url'],
+    redisUrl: values['redis-url'],
+  });
   heading('Backbeat matches bench');
   console.log(describeMachine(machine, services.description));
   console.log(

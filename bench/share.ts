@@ -49,8 +49,6 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { App } from '../src/app.ts';
 import { parseConfig } from '../src/config.ts';
@@ -60,7 +58,6 @@ import { openDatabase, type DatabaseHandle } from '../src/infra/db.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import {
   collectGarbage,
-  createBenchDatabase,
   DEFAULT_PG_URL,
   describeMachine,
   fixed,
@@ -77,6 +74,7 @@ import {
   table,
   type SummaryRow,
 } from './lib.ts';
+import { embeddedStorage, probeServices, scaledStorage, type Services, type Storage } from './services.ts';
 import { LoadClient } from './http.ts';
 
 const PARTS = ['relay', 'poll', 'memory'] as const;
@@ -544,122 +542,7 @@ function parseOptions() {
 
 type Options = ReturnType<typeof parseOptions>;
 
-interface Services {
-  pgUrl: string | undefined;
-  redisUrl: string | undefined;
-  /** The Redis server's pid when it runs on this machine (its CPU time is read from /proc). */
-  redisPid: number | undefined;
-  description: string;
-  missing: string | undefined;
-}
-
-async function probeServices(o: Options): Promise<Services> {
-  if (o.noServices) {
-    return {
-      pgUrl: undefined,
-      redisUrl: undefined,
-      redisPid: undefined,
-      description: 'not used (--no-services)',
-      missing: '--no-services',
-    };
-  }
-  let pgLine: string;
-  let pgOk = false;
-  const client = new pg.Client({ connectionString: o.pgUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    const rows = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    pgLine = `PostgreSQL ${rows.rows[0]?.v ?? '?'} at ${new URL(o.pgUrl).host}`;
-    pgOk = true;
-  } catch (err) {
-    pgLine = `PostgreSQL unreachable at ${o.pgUrl} (${(err as Error).message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-  let redisLine: string;
-  let redisOk = false;
-  let redisPid: number | undefined;
-  const redis = new Redis(o.redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await redis.connect();
-    const info = await redis.info('server');
-    redisLine = `Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} at ${new URL(o.redisUrl).host}`;
-    const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
-    if (Number.isInteger(pid) && procCpuMs(pid) !== undefined) redisPid = pid;
-    redisOk = true;
-  } catch (err) {
-    redisLine = `Redis unreachable at ${o.redisUrl} (${(err as Error).message})`;
-  } finally {
-    redis.disconnect();
-  }
-  return {
-    pgUrl: pgOk ? o.pgUrl : undefined,
-    redisUrl: redisOk ? o.redisUrl : undefined,
-    redisPid,
-    description: `${pgLine}; ${redisLine}`,
-    missing:
-      pgOk && redisOk
-        ? undefined
-        : `${[pgOk ? '' : 'PostgreSQL', redisOk ? '' : 'Redis'].filter(Boolean).join(' and ')} unreachable`,
-  };
-}
-
-async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-type Mode = 'embedded' | 'scaled';
-
-/** Where a part stores: PGlite and memory adapters, or a throw-away database and Redis prefix. */
-interface Storage {
-  mode: Mode;
-  pgUrl: string | undefined;
-  redisUrl: string | undefined;
-  prefix: string;
-  close(): Promise<void>;
-}
-
-const embeddedStorage = (): Storage => ({
-  mode: 'embedded',
-  pgUrl: undefined,
-  redisUrl: undefined,
-  prefix: 'backbeat',
-  close: async () => undefined,
-});
-
-async function scaledStorage(services: Services, part: string): Promise<Storage | string> {
-  if (!services.pgUrl || !services.redisUrl) return services.missing ?? 'PostgreSQL or Redis unreachable';
-  const created = await createBenchDatabase(services.pgUrl);
-  if ('error' in created) return `PostgreSQL: ${created.error}`;
-  const prefix = `bench_share_${part}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const redisUrl = services.redisUrl;
-  onExit(() => dropRedisPrefix(redisUrl, prefix));
-  return {
-    mode: 'scaled',
-    pgUrl: created.url,
-    redisUrl,
-    prefix,
-    close: async () => {
-      await created.drop();
-      await dropRedisPrefix(redisUrl, prefix);
-    },
-  };
-}
+type Mode = Storage['mode'];
 
 interface Stack {
   mode: Mode;
@@ -739,7 +622,7 @@ async function openStacks(services: Services): Promise<Stacks> {
   try {
     progress('opening the embedded stack (PGlite, memory bus and share store)');
     open.push(await openStack(embeddedStorage()));
-    const scaled = await scaledStorage(services, 'run');
+    const scaled = await scaledStorage(services, 'share', 'run');
     if (typeof scaled === 'string') return { open, skipped: scaled, close };
     storages.push(scaled);
     progress('opening the scaled stack (PostgreSQL, Redis bus and share store)');
@@ -1583,7 +1466,7 @@ async function main(): Promise<void> {
   const runs = (part: Part): boolean => o.only === undefined || o.only === part;
   const startedAt = Date.now();
   const machine = machineInfo();
-  const services = await probeServices(o);
+  const services = await probeServices({ noServices: o.noServices, pgUrl: o.pgUrl, redisUrl: o.redisUrl });
   heading('Backbeat share bench');
   console.log(describeMachine(machine, services.description));
   console.log(

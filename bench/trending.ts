@@ -40,7 +40,6 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { App } from '../src/app.ts';
 import { parseConfig } from '../src/config.ts';
@@ -65,7 +64,6 @@ import { spawnBackbeat, started, terminate, killHard, type Child } from '../test
 import {
   collectGarbage,
   CpuMeter,
-  createBenchDatabase,
   DEFAULT_PG_URL,
   describeMachine,
   fixed,
@@ -81,6 +79,7 @@ import {
   table,
   type SummaryRow,
 } from './lib.ts';
+import { probeServices, scaledStorage, type Services } from './services.ts';
 import { LoadClient } from './http.ts';
 
 const PARTS = ['cache', 'pacing', 'stampede', 'precision'] as const;
@@ -140,107 +139,18 @@ const progress = (message: string): void => {
 // ---------------------------------------------------------------------------------------------------------------
 // Services
 
-interface Services {
-  pgUrl: string | undefined;
-  redisUrl: string | undefined;
-  /** One line per service, for the header. */
-  description: string;
-  /** Why the parts that need PostgreSQL and Redis are skipped, when they are. */
-  missing: string | undefined;
-}
-
-async function probeServices(): Promise<Services> {
-  if (values['no-services']) {
-    return {
-      pgUrl: undefined,
-      redisUrl: undefined,
-      description: 'not used (--no-services)',
-      missing: 'PostgreSQL and Redis not used (--no-services)',
-    };
-  }
-  const pgUrl = values['pg-url'];
-  const redisUrl = values['redis-url'];
-  let pgLine: string;
-  let pgOk = false;
-  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    const rows = await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
-    pgLine = `PostgreSQL ${rows.rows[0]?.v ?? '?'} at ${new URL(pgUrl).host}`;
-    pgOk = true;
-  } catch (err) {
-    pgLine = `PostgreSQL unreachable at ${pgUrl} (${(err as Error).message})`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-  let redisLine: string;
-  let redisOk = false;
-  const redis = new Redis(redisUrl, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await redis.connect();
-    const info = await redis.info('server');
-    redisLine = `Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? '?'} at ${new URL(redisUrl).host}`;
-    redisOk = true;
-  } catch (err) {
-    redisLine = `Redis unreachable at ${redisUrl} (${(err as Error).message})`;
-  } finally {
-    redis.disconnect();
-  }
-  return {
-    pgUrl: pgOk ? pgUrl : undefined,
-    redisUrl: redisOk ? redisUrl : undefined,
-    description: `${pgLine}; ${redisLine}`,
-    missing:
-      pgOk && redisOk
-        ? undefined
-        : `${[pgOk ? '' : 'PostgreSQL', redisOk ? '' : 'Redis'].filter(Boolean).join(' and ')} unreachable`,
-  };
-}
-
-/** A Redis key prefix of this run's own, so nothing is shared with other runs or tests. */
-function redisPrefix(part: string): string {
-  return `bench_trending_${part}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Deletes every key under `prefix` (BullMQ queues, bus channels, rate-limit counters). */
-async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** A throw-away PostgreSQL database and Redis prefix for one part; `close()` removes both. */
 async function scaledResources(
   services: Services,
   part: string,
 ): Promise<{ pgUrl: string; redisUrl: string; prefix: string; close(): Promise<void> } | { error: string }> {
-  if (!services.pgUrl || !services.redisUrl) return { error: services.missing ?? 'PostgreSQL or Redis unreachable' };
-  const created = await createBenchDatabase(services.pgUrl);
-  if ('error' in created) return { error: `PostgreSQL: ${created.error}` };
-  const prefix = redisPrefix(part);
-  const redisUrl = services.redisUrl;
-  onExit(() => dropRedisPrefix(redisUrl, prefix));
+  const storage = await scaledStorage(services, 'trending', part);
+  if (typeof storage === 'string') return { error: storage };
   return {
-    pgUrl: created.url,
-    redisUrl,
-    prefix,
-    close: async () => {
-      await created.drop();
-      await dropRedisPrefix(redisUrl, prefix);
-    },
+    pgUrl: storage.pgUrl!,
+    redisUrl: storage.redisUrl!,
+    prefix: storage.prefix,
+    close: () => storage.close(),
   };
 }
 
@@ -1422,7 +1332,11 @@ async function benchPrecision(summary: SummaryRow[]): Promise<void> {
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const machine = machineInfo();
-  const services = await probeServices();
+  const services = await probeServices({
+    noServices: values['no-services'] ?? false,
+    pgUrl: values['pg-url'],
+    redisUrl: values['redis-url'],
+  });
   heading('Backbeat trending bench');
   console.log(describeMachine(machine, services.description));
   console.log(
